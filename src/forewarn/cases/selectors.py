@@ -1,0 +1,98 @@
+"""Reads of cases, always starting from what the actor may see."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from forewarn.cases.models import Allegation, Case, Party, SubjectAllegation
+from forewarn.core.clocks import CLOCK_RULES
+from forewarn.core.errors import NotFound
+from forewarn.core.models import Clock
+from forewarn.organisations.permissions import case_scope_q
+
+# Windows such as an appeal period close on their own; only tasks can be overdue.
+TASK_CLOCK_KINDS = [kind.value for kind, rule in CLOCK_RULES.items() if rule.is_task]
+
+
+def case_list(*, actor, case_type: str = "", status: str = "", category: str = "", organisation_id: int | None = None,
+              overdue: bool = False, search: str = "") -> QuerySet[Case]:
+    qs = Case.objects.filter(case_scope_q(actor)).select_related("organisation")
+    if case_type:
+        qs = qs.filter(case_type=case_type)
+    if status:
+        qs = qs.filter(status=status)
+    if category:
+        qs = qs.filter(Exists(Allegation.objects.filter(case=OuterRef("pk"), category=category)))
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if overdue:
+        today = timezone.localdate()
+        qs = qs.filter(Exists(Clock.objects.filter(case=OuterRef("pk"), stopped_on__isnull=True, kind__in=TASK_CLOCK_KINDS,
+                                                   paused_on__isnull=True, due_on__lt=today)))
+    if search:
+        term = search.strip()
+        qs = qs.filter(Q(reference__icontains=term) | Q(summary__icontains=term)
+                       | Exists(SubjectAllegation.objects.filter(case=OuterRef("pk")).filter(
+                           Q(name_as_given__icontains=term) | Q(person__family_name__icontains=term))))
+    return qs.annotate(allegation_count=Count("allegations", distinct=True))
+
+
+def case_get_for_actor(*, actor, case_id: int) -> Case:
+    """The case, if the actor may see it; otherwise NotFound (never a 403 that confirms it exists)."""
+    case = Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(f"No case with id {case_id}.")
+    return case
+
+
+def case_get_by_reference_for_actor(*, actor, reference: str) -> Case:
+    case = Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(
+        reference=reference.strip().upper()).first()
+    if case is None:
+        raise NotFound(f"No case with reference {reference}.")
+    return case
+
+
+def case_detail(*, actor, case_id: int) -> dict:
+    """Everything the case page shows, in a fixed number of queries."""
+    case = case_get_for_actor(actor=actor, case_id=case_id)
+    allegations = list(Allegation.objects.filter(case=case).order_by("number"))
+    subjects = list(SubjectAllegation.objects.filter(case=case).select_related("person", "allegation"))
+    by_allegation: dict[int, list[SubjectAllegation]] = {}
+    for s in subjects:
+        by_allegation.setdefault(s.allegation_id, []).append(s)
+    for a in allegations:
+        a.subject_rows = by_allegation.get(a.id, [])
+    return {
+        "case": case,
+        "parties": list(Party.objects.filter(case=case)),
+        "allegations": allegations,
+        "subjects": subjects,
+        "clocks": list(Clock.objects.filter(case=case, stopped_on__isnull=True).order_by("due_on")),
+        "timeline": list(case.events.select_related("actor", "organisation").order_by("occurred_on", "id")),
+    }
+
+
+def subject_allegation_get_for_actor(*, actor, subject_allegation_id: int) -> SubjectAllegation:
+    sa = (SubjectAllegation.objects.filter(case_scope_q(actor, "case__"))
+          .select_related("case", "allegation", "person").filter(pk=subject_allegation_id).first())
+    if sa is None:
+        raise NotFound(f"No subject allegation with id {subject_allegation_id}.")
+    return sa
+
+
+def overdue_clocks(*, actor, organisation_id: int | None = None, on=None) -> QuerySet[Clock]:
+    """Open statutory steps past their due date, within the actor's scope."""
+    on = on or timezone.localdate()
+    qs = (Clock.objects.filter(case_scope_q(actor, "case__"), stopped_on__isnull=True, paused_on__isnull=True,
+                               kind__in=TASK_CLOCK_KINDS, due_on__lt=on)
+          .select_related("case", "case__organisation", "subject_allegation", "proceeding"))
+    if organisation_id:
+        qs = qs.filter(case__organisation_id=organisation_id)
+    return qs.order_by("due_on", "id")
+
+
+def open_clocks(*, actor, on=None) -> QuerySet[Clock]:
+    return (Clock.objects.filter(case_scope_q(actor, "case__"), stopped_on__isnull=True)
+            .select_related("case", "subject_allegation", "proceeding").order_by("due_on", "id"))

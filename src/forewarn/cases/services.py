@@ -1,0 +1,298 @@
+"""Writes for cases outside the lifecycle tables: recording a matter, adding parties, allegations
+and subjects, linking a subject to a person. Lifecycle steps go through `cases/lifecycle.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from forewarn.audit.services import event_record
+from forewarn.cases.models import (
+    Allegation,
+    Case,
+    CaseStatus,
+    CaseType,
+    EligibilityBasis,
+    Party,
+    PartyRole,
+    SubjectAllegation,
+    SubjectStatus,
+)
+from forewarn.cases.selectors import case_get_for_actor, subject_allegation_get_for_actor
+from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
+from forewarn.core.errors import NotFound, ValidationFailed
+from forewarn.core.regimes import regime_for
+from forewarn.organisations import permissions
+from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
+from forewarn.workforce.models import Person, Rank
+
+
+def _text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(f"{field}: this field is required.", field=field, code="validation.required")
+    if len(value) > max_length:
+        raise ValidationFailed(f"{field}: at most {max_length} characters (got {len(value)}).", field=field,
+                               code="validation.too_long")
+    return value
+
+
+def _past_date(value: dt.date | None, *, field: str, required: bool = False) -> dt.date | None:
+    if value is None:
+        if required:
+            raise ValidationFailed(f"{field}: this field is required.", field=field, code="validation.required")
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise ValidationFailed(f"{field}: must be a date.", field=field, code="validation.type")
+    if value > timezone.localdate():
+        raise ValidationFailed(f"{field}: {value.isoformat()} is in the future.", field=field, code="date.in_future")
+    return value
+
+
+def _choice(value: str, choices, *, field: str, required: bool = True) -> str:
+    value = (value or "").strip()
+    if not value and not required:
+        return ""
+    if value not in choices.values:
+        raise ValidationFailed(f"{field}: '{value}' is not one of {', '.join(choices.values)}.", field=field,
+                               code="validation.choice")
+    return value
+
+
+def _next_reference(organisation: Organisation, year: int) -> str:
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(organisation=organisation, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{organisation.code}-{year}-{counter.last_number:05d}"
+
+
+def case_record(
+    *,
+    actor,
+    case_type: str,
+    came_to_attention_on: dt.date,
+    summary: str,
+    organisation_id: int | None = None,
+    incident_date: dt.date | None = None,
+    incident_location: str = "",
+    restricted: bool = False,
+) -> Case:
+    """Record a complaint, conduct matter or DSI matter against a force.
+
+    A force records against itself; the IOPC records on behalf of the force concerned and notifies
+    its appropriate authority (PRA 2002 Sch 3 para 2(1)).
+    """
+    permissions.require_role(actor, permissions.CASE_RECORD, "Recording a case")
+    case_type = _choice(case_type, CaseType, field="case_type")
+    came_to_attention_on = _past_date(came_to_attention_on, field="came_to_attention_on", required=True)
+    incident_date = _past_date(incident_date, field="incident_date")
+    if incident_date and incident_date > came_to_attention_on:
+        raise ValidationFailed("incident_date: the incident cannot be after the matter came to attention.",
+                               field="incident_date", code="date.incident_after_attention")
+    summary = _text(summary, field="summary", max_length=20_000, required=True)
+    incident_location = _text(incident_location, field="incident_location", max_length=200)
+
+    org = actor.organisation
+    if org is None:
+        raise ValidationFailed("Your account has no organisation.", code="actor.no_organisation")
+    if org.kind == OrganisationKind.IOPC:
+        if not organisation_id:
+            raise ValidationFailed("organisation_id: the IOPC must say which force the matter concerns.",
+                                   field="organisation_id", code="validation.required")
+        org = Organisation.objects.filter(pk=organisation_id, kind__in=[
+            OrganisationKind.TERRITORIAL_FORCE, OrganisationKind.NATIONAL_FORCE]).first()
+        if org is None:
+            raise ValidationFailed(f"organisation_id: no force with id {organisation_id}.", field="organisation_id",
+                                   code="validation.unknown_organisation")
+    elif not org.is_force:
+        raise ValidationFailed("Only a force or the IOPC can record a case.", code="actor.not_a_force")
+    elif organisation_id and organisation_id != org.id:
+        raise ValidationFailed("organisation_id: a force records cases against itself only.",
+                               field="organisation_id", code="validation.other_force")
+
+    initial = CaseStatus.RECEIVED if case_type == CaseType.COMPLAINT else CaseStatus.IDENTIFIED
+    with transaction.atomic():
+        case = Case.objects.create(
+            organisation=org,
+            reference=_next_reference(org, came_to_attention_on.year),
+            case_type=case_type,
+            status=initial,
+            status_since=came_to_attention_on,
+            regime=regime_for(came_to_attention_on),
+            came_to_attention_on=came_to_attention_on,
+            incident_date=incident_date,
+            incident_location=incident_location,
+            summary=summary,
+            restricted=bool(restricted),
+            created_by=actor,
+        )
+        event_record(actor=actor, action="case.record", obj=case, case=case, occurred_on=came_to_attention_on,
+                     to_state=initial, data={"case_type": case_type, "reference": case.reference,
+                                             "regime": case.regime})
+    return case
+
+
+def party_add(
+    *,
+    actor,
+    case_id: int,
+    role: str,
+    full_name: str,
+    eligibility_basis: str = "",
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    postcode: str = "",
+    is_vulnerable: bool = False,
+    vulnerability_notes: str = "",
+) -> Party:
+    permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Adding a party")
+    role = _choice(role, PartyRole, field="role")
+    eligibility_basis = _choice(eligibility_basis, EligibilityBasis, field="eligibility_basis", required=False)
+    with transaction.atomic():
+        case = case_get_for_actor(actor=actor, case_id=case_id)
+        if role == PartyRole.COMPLAINANT:
+            if case.case_type != CaseType.COMPLAINT:
+                raise ValidationFailed("role: only a complaint has a complainant.", field="role",
+                                       code="party.complainant_on_non_complaint")
+            if not eligibility_basis:
+                # PRA 2002 s12(1)-(1B): a complaint about conduct must come from an eligible person.
+                raise ValidationFailed("eligibility_basis: say why the complainant may complain (PRA 2002 s12).",
+                                       field="eligibility_basis", code="validation.required")
+        email = _text(email, field="email", max_length=254)
+        if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+            raise ValidationFailed("email: not a valid e-mail address.", field="email", code="validation.email")
+        party = Party.objects.create(
+            case=case, role=role, eligibility_basis=eligibility_basis,
+            full_name=_text(full_name, field="full_name", max_length=200, required=True),
+            email=email, phone=_text(phone, field="phone", max_length=40),
+            address=_text(address, field="address", max_length=1000),
+            postcode=_text(postcode, field="postcode", max_length=10).upper(),
+            is_vulnerable=bool(is_vulnerable),
+            vulnerability_notes=_text(vulnerability_notes, field="vulnerability_notes", max_length=2000),
+        )
+        # Contact details are not copied into the audit data: the audit trail must not widen exposure.
+        event_record(actor=actor, action="party.add", obj=party, case=case,
+                     data={"role": role, "is_vulnerable": party.is_vulnerable})
+    return party
+
+
+def allegation_add(
+    *,
+    actor,
+    case_id: int,
+    category: str,
+    description: str,
+    subcategory: str = "",
+    standards: list[str] | None = None,
+) -> Allegation:
+    permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Adding an allegation")
+    category = _choice(category, Category, field="category")
+    subcategory = (subcategory or "").strip()
+    allowed = SUBCATEGORIES[category]
+    if subcategory and subcategory not in allowed:
+        raise ValidationFailed(f"subcategory: '{subcategory}' is not a subcategory of {Category(category).label}.",
+                               field="subcategory", code="validation.choice")
+    if allowed and not subcategory:
+        raise ValidationFailed(f"subcategory: choose a subcategory of {Category(category).label}.",
+                               field="subcategory", code="validation.required")
+    standards = list(dict.fromkeys(standards or []))
+    for code in standards:
+        _choice(code, Standard, field="standards")
+    description = _text(description, field="description", max_length=20_000, required=True)
+    with transaction.atomic():
+        case = case_get_for_actor(actor=actor, case_id=case_id)
+        Case.objects.select_for_update().filter(pk=case.pk).first()  # serialise numbering
+        number = (Allegation.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
+        allegation = Allegation.objects.create(case=case, number=number, category=category, subcategory=subcategory,
+                                               standards=standards, description=description)
+        event_record(actor=actor, action="allegation.add", obj=allegation, case=case,
+                     data={"number": number, "category": category, "subcategory": subcategory,
+                           "standards": standards})
+    return allegation
+
+
+def _former_officer_facts(person: Person, on: dt.date) -> tuple[bool, dt.date | None]:
+    """Whether the person has left police service by `on`, and when they last left."""
+    appointments = list(person.appointments.all())
+    if not appointments:
+        return False, None
+    if any(a.is_current_on(on) for a in appointments):
+        return False, None
+    ends = [a.end_date for a in appointments if a.end_date and a.end_date <= on]
+    return bool(ends), max(ends) if ends else None
+
+
+def subject_add(
+    *,
+    actor,
+    allegation_id: int,
+    person_id: int | None = None,
+    name_as_given: str = "",
+    rank_as_given: str = "",
+    number_as_given: str = "",
+    station_as_given: str = "",
+    approximate_age: int | None = None,
+    description_as_given: str = "",
+) -> SubjectAllegation:
+    """Add an officer (identified or not) as a subject of an allegation: one row per officer × allegation."""
+    permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Adding a subject")
+    rank_as_given = _choice(rank_as_given, Rank, field="rank_as_given", required=False)
+    if approximate_age is not None and not (16 <= int(approximate_age) <= 90):
+        raise ValidationFailed("approximate_age: between 16 and 90.", field="approximate_age",
+                               code="validation.range")
+    fields = {
+        "name_as_given": _text(name_as_given, field="name_as_given", max_length=200),
+        "number_as_given": _text(number_as_given, field="number_as_given", max_length=20),
+        "station_as_given": _text(station_as_given, field="station_as_given", max_length=120),
+        "description_as_given": _text(description_as_given, field="description_as_given", max_length=2000),
+    }
+    if not person_id and not any(fields.values()) and not rank_as_given:
+        raise ValidationFailed("Give the person, or describe the officer (name, rank, number, station…).",
+                               field="name_as_given", code="subject.undescribed")
+    with transaction.atomic():
+        allegation = Allegation.objects.select_related("case").filter(pk=allegation_id).first()
+        if allegation is None:
+            raise NotFound(f"No allegation with id {allegation_id}.")
+        case = case_get_for_actor(actor=actor, case_id=allegation.case_id)
+        person = None
+        former, left_on = False, None
+        if person_id:
+            person = Person.objects.filter(pk=person_id).first()
+            if person is None:
+                raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
+                                       code="validation.unknown_person")
+            former, left_on = _former_officer_facts(person, timezone.localdate())
+        sa = SubjectAllegation.objects.create(
+            case=case, allegation=allegation, person=person, rank_as_given=rank_as_given,
+            approximate_age=approximate_age, status=SubjectStatus.RAISED, status_since=case.came_to_attention_on,
+            is_former_officer=former, left_service_on=left_on, **fields,
+        )
+        event_record(actor=actor, action="subject.add", obj=sa, case=case, to_state=SubjectStatus.RAISED,
+                     data={"allegation": allegation.number, "person_id": person_id, **fields,
+                           "rank_as_given": rank_as_given})
+    return sa
+
+
+def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, reason: str = "") -> SubjectAllegation:
+    """Link an unidentified subject to a person (exact identification; Splink matching is #5)."""
+    permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Linking a subject to a person")
+    with transaction.atomic():
+        sa = subject_allegation_get_for_actor(actor=actor, subject_allegation_id=subject_allegation_id)
+        sa = SubjectAllegation.objects.select_for_update().get(pk=sa.pk)
+        person = Person.objects.filter(pk=person_id).first()
+        if person is None:
+            raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
+                                   code="validation.unknown_person")
+        old = sa.person_id
+        sa.person = person
+        sa.is_former_officer, sa.left_service_on = _former_officer_facts(person, timezone.localdate())
+        sa.version += 1
+        sa.save(update_fields=["person", "is_former_officer", "left_service_on", "version", "updated_at"])
+        event_record(actor=actor, action="subject.link_person", obj=sa, case=sa.case, reason=reason,
+                     data={"person_id": [old, person.id]})
+    return sa
