@@ -63,3 +63,12 @@ def case_in_scope(actor, case) -> bool:
     if org.kind == OrganisationKind.LOCAL_POLICING_BODY:
         return case.organisation_id == org.oversees_id and case.review_body == "lpb"
     return case.organisation_id == org.id
+
+
+def party_contacts_visible(actor, case) -> bool:
+    """Complainants' and witnesses' contact details: only force casework staff of the owning force.
+
+    Data minimisation (UK GDPR art 5(1)(c)): the IOPC, panels and investigators see the case without them.
+    """
+    return (bool(getattr(actor, "is_authenticated", False)) and actor.has_any_role(FORCE_CASEWORK)
+            and getattr(actor, "organisation_id", None) == case.organisation_id)
