@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from forewarn.core.models import TimestampedModel, VersionedModel
+from forewarn.core.models import VersionedModel
 from forewarn.core.regimes import Regime
 from forewarn.workforce.models import Rank
 

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from forewarn.audit.services import event_record
+from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
 from forewarn.cases.models import (
     Allegation,
     Case,
@@ -24,7 +25,11 @@ from forewarn.cases.models import (
 )
 from forewarn.cases.selectors import case_get_for_actor, subject_allegation_get_for_actor
 from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
-from forewarn.core.errors import NotFound, ValidationFailed
+from forewarn.core import calendar
+from forewarn.core.clocks import PROGRESS_REPORT_REPEAT_MONTHS, ClockKind
+from forewarn.core.errors import GuardFailed, NotFound, ValidationFailed
+from forewarn.core.lifecycle import run_transition
+from forewarn.core.models import Clock
 from forewarn.core.regimes import regime_for
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
@@ -296,3 +301,146 @@ def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, re
         event_record(actor=actor, action="subject.link_person", obj=sa, case=sa.case, reason=reason,
                      data={"person_id": [old, person.id]})
     return sa
+
+
+# -- lifecycle steps -------------------------------------------------------------------------------
+# Thin named wrappers over the statutory tables in `cases/lifecycle.py`: every guard, clock and audit
+# event comes from the table via `run_transition`, so these add names, not rules.
+
+
+def _case_step(action: str, *, actor, case_id: int, on: dt.date | None, expected_version: int | None,
+               **payload) -> Case:
+    case, _ = run_transition(machine=CASE_MACHINE, obj_id=case_id, actor=actor, action=action, payload=payload,
+                             on=on, expected_version=expected_version)
+    return case
+
+
+def _subject_step(action: str, *, actor, subject_allegation_id: int, on: dt.date | None,
+                  expected_version: int | None, **payload) -> SubjectAllegation:
+    sa, _ = run_transition(machine=SUBJECT_ALLEGATION_MACHINE, obj_id=subject_allegation_id, actor=actor,
+                           action=action, payload=payload, on=on, expected_version=expected_version)
+    return sa
+
+
+def case_log(*, actor, case_id: int, on: dt.date | None = None, expected_version: int | None = None) -> Case:
+    return _case_step("log", actor=actor, case_id=case_id, on=on, expected_version=expected_version)
+
+
+def case_record_under_sch3(*, actor, case_id: int, referral_categories: list[str] | None = None,
+                           on: dt.date | None = None, expected_version: int | None = None) -> Case:
+    """Record a logged complaint, or an identified conduct or DSI matter, under PRA 2002 Sch 3."""
+    return _case_step("record", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      referral_categories=referral_categories or [])
+
+
+def case_refer_to_iopc(*, actor, case_id: int, referral_basis: str, referral_categories: list[str] | None = None,
+                       on: dt.date | None = None, expected_version: int | None = None) -> Case:
+    return _case_step("refer_to_iopc", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      referral_basis=referral_basis, referral_categories=referral_categories or [])
+
+
+def case_decide_not_to_refer(*, actor, case_id: int, reasons: str, referral_categories: list[str] | None = None,
+                             on: dt.date | None = None, expected_version: int | None = None) -> Case:
+    return _case_step("decide_not_to_refer", actor=actor, case_id=case_id, on=on,
+                      expected_version=expected_version, reasons=reasons,
+                      referral_categories=referral_categories or [])
+
+
+def case_determine_mode(*, actor, case_id: int, investigation_mode: str, reasons: str,
+                        special_procedures: bool = False, on: dt.date | None = None,
+                        expected_version: int | None = None) -> Case:
+    """The IOPC's decision on the mode of investigation (PRA 2002 Sch 3 para 15)."""
+    return _case_step("determine_mode", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      investigation_mode=investigation_mode, reasons=reasons, special_procedures=special_procedures)
+
+
+def case_investigate(*, actor, case_id: int, special_procedures: bool, on: dt.date | None = None,
+                     expected_version: int | None = None) -> Case:
+    return _case_step("investigate", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      special_procedures=special_procedures)
+
+
+def case_notify_outcome(*, actor, case_id: int, outcome_summary: str, on: dt.date | None = None,
+                        expected_version: int | None = None) -> Case:
+    return _case_step("notify_outcome", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      outcome_summary=outcome_summary)
+
+
+def case_finalise(*, actor, case_id: int, note: str = "", on: dt.date | None = None,
+                  expected_version: int | None = None) -> Case:
+    return _case_step("finalise", actor=actor, case_id=case_id, on=on, expected_version=expected_version, note=note)
+
+
+def case_withdraw(*, actor, case_id: int, reasons: str, on: dt.date | None = None,
+                  expected_version: int | None = None) -> Case:
+    return _case_step("withdraw", actor=actor, case_id=case_id, on=on, expected_version=expected_version,
+                      reasons=reasons)
+
+
+def subject_assess_severity(*, actor, subject_allegation_id: int, severity: str, reasons: str,
+                            likely_proceedings: str = "", on: dt.date | None = None,
+                            expected_version: int | None = None) -> SubjectAllegation:
+    """Severity assessment (Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16); a revision once assessed."""
+    sa = subject_allegation_get_for_actor(actor=actor, subject_allegation_id=subject_allegation_id)
+    action = "assess_severity" if sa.status == SubjectStatus.RAISED else "reassess_severity"
+    return _subject_step(action, actor=actor, subject_allegation_id=subject_allegation_id, on=on,
+                         expected_version=expected_version, severity=severity, reasons=reasons,
+                         likely_proceedings=likely_proceedings)
+
+
+def subject_appoint_investigator(*, actor, subject_allegation_id: int, investigator_name: str,
+                                 on: dt.date | None = None, expected_version: int | None = None) -> SubjectAllegation:
+    return _subject_step("appoint_investigator", actor=actor, subject_allegation_id=subject_allegation_id, on=on,
+                         expected_version=expected_version, investigator_name=investigator_name)
+
+
+def subject_serve_notice(*, actor, subject_allegation_id: int, notice_served_on: dt.date,
+                         on: dt.date | None = None, expected_version: int | None = None) -> SubjectAllegation:
+    return _subject_step("serve_notice", actor=actor, subject_allegation_id=subject_allegation_id, on=on,
+                         expected_version=expected_version, notice_served_on=notice_served_on)
+
+
+def subject_decide_case_to_answer(*, actor, subject_allegation_id: int, case_to_answer: str, reasons: str,
+                                  on: dt.date | None = None,
+                                  expected_version: int | None = None) -> SubjectAllegation:
+    return _subject_step("decide_case_to_answer", actor=actor, subject_allegation_id=subject_allegation_id, on=on,
+                         expected_version=expected_version, case_to_answer=case_to_answer, reasons=reasons)
+
+
+def investigation_progress_report_record(*, actor, case_id: int, on: dt.date, summary: str):
+    """Record a 12-month (then 6-monthly) investigation progress report and start the next period.
+
+    Conduct Regs 2020 reg 19; C&M Regs 2020 reg 13: the first report falls 12 months after the matter
+    came to attention, then at intervals of 6 months. [R] The next period runs from the date of this
+    report, so a late report does not shorten the following interval.
+    """
+    permissions.require_role(actor, permissions.REPORT_PROGRESS, "Recording an investigation progress report")
+    summary = _text(summary, field="summary", max_length=20_000, required=True)
+    on = _past_date(on, field="on", required=True)
+    with transaction.atomic():
+        case = case_get_for_actor(actor=actor, case_id=case_id)
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status != CaseStatus.UNDER_INVESTIGATION:
+            raise GuardFailed("Progress reports are made only while the case is under investigation.",
+                              code="progress_report.not_investigating")
+        if on < case.came_to_attention_on:
+            raise ValidationFailed("on: before the matter came to attention.", field="on", code="date.before_matter")
+        owner = {"case": case, "subject_allegation": None, "proceeding": None}
+        clock = (Clock.objects.select_for_update()
+                 .filter(**owner, kind=ClockKind.INVESTIGATION_PROGRESS_REPORT, stopped_on__isnull=True).first())
+        if clock is not None and on < clock.started_on:
+            raise ValidationFailed("on: before the current reporting period began.", field="on",
+                                   code="date.before_previous_step")
+        if clock is not None:
+            clock.stopped_on = on
+            clock.save(update_fields=["stopped_on"])
+        following = Clock.objects.create(
+            **owner, kind=ClockKind.INVESTIGATION_PROGRESS_REPORT, started_on=on,
+            due_on=calendar.add_months(on, PROGRESS_REPORT_REPEAT_MONTHS),
+            # A suspended investigation keeps its clocks paused until it resumes.
+            paused_on=on if case.suspension_status == "suspended" else None,
+        )
+        event_record(actor=actor, action="case.investigation_progress_report", obj=case, case=case, occurred_on=on,
+                     data={"summary": summary, "was_due_on": clock.due_on.isoformat() if clock else None,
+                           "next_due_on": following.due_on.isoformat()})
+    return following
