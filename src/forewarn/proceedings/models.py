@@ -80,6 +80,11 @@ class Proceeding(VersionedModel):
     scheduled_for = models.DateField(null=True, blank=True)
     is_former_officer = models.BooleanField(default=False)
     final_written_warning_in_force = models.BooleanField(default=False)
+    # Conduct Regs 2020 reg 42(6): misconduct from several unconnected incidents goes to a hearing.
+    unconnected_incidents = models.BooleanField(default=False)
+    # Condition C special determination by the DG for a former officer (Conduct Regs 2020 Sch 1).
+    condition_c_determination = models.BooleanField(default=False)
+    extension_reason = models.TextField(blank=True, help_text="Why the hearing is held outside the usual period.")
     panel = models.JSONField(default=list, blank=True, help_text='[{"role": "chair", "name": "…"}, …]')
     remitted_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="rehearings")
@@ -89,6 +94,8 @@ class Proceeding(VersionedModel):
     sanction = models.CharField(max_length=32, choices=Sanction.choices, blank=True)
     sanction_effective_on = models.DateField(null=True, blank=True)
     sanction_expires_on = models.DateField(null=True, blank=True)
+    # The period the decision-maker stated for a warning; empty means the default [R] applies.
+    warning_months = models.PositiveSmallIntegerField(null=True, blank=True)
     reduced_to_rank = models.CharField(max_length=8, blank=True)
     culpability = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
     harm = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True)
@@ -119,6 +126,9 @@ class ProceedingAllegation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["proceeding", "subject_allegation"],
                                                name="unique_proceeding_allegation")]
+
+    def __str__(self) -> str:
+        return f"{self.proceeding_id}: {self.subject_allegation_id} ({self.finding or 'no finding'})"
 
 
 class ChallengeRoute(models.TextChoices):
