@@ -1,4 +1,22 @@
 from django.urls import path
 
+from forewarn.web import views
+
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_work, name="my-work"),
+    path("sign-in/", views.SignInView.as_view(), name="sign-in"),
+    path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("cases/", views.case_list, name="case-list"),
+    path("cases/new/", views.case_new, name="case-new"),
+    path("cases/<int:case_id>/", views.case_detail, name="case-detail"),
+    path("cases/<int:case_id>/parties/new/", views.party_add, name="party-add"),
+    path("cases/<int:case_id>/allegations/new/", views.allegation_add, name="allegation-add"),
+    path("cases/<int:case_id>/allegations/<int:allegation_id>/subjects/new/", views.subject_add, name="subject-add"),
+    path("cases/<int:case_id>/<slug:service>/", views.case_service, name="case-service"),
+    path("subjects/<int:subject_id>/link/", views.subject_link, name="subject-link"),
+    path("actions/<slug:machine>/<int:obj_id>/<slug:action>/", views.action, name="action"),
+    path("people/", views.person_search, name="person-search"),
+    path("people/<int:person_id>/", views.person_detail, name="person-detail"),
+]
