@@ -632,22 +632,6 @@ def _notice_date_valid(ctx: Context) -> None:
             "The notice cannot be served before the matter came to attention.")
 
 
-def _proceedings_form_fits(ctx: Context) -> None:
-    """Meeting for misconduct; hearing for gross misconduct or a final written warning in force; AMH for GM."""
-    sa, form = ctx.obj, ctx.payload.proceeding_form
-    if sa.case_to_answer == CaseToAnswer.GROSS_MISCONDUCT:
-        # Conduct Regs 2020 reg 42(6), reg 49: gross misconduct goes to a hearing or an accelerated hearing.
-        require(form in ("hearing", "accelerated_hearing"), "proceedings.form_gm",
-                "A case to answer for gross misconduct goes to a hearing or an accelerated hearing.")
-    else:
-        require(form != "accelerated_hearing", "proceedings.amh_needs_gm",
-                "An accelerated hearing is only for gross misconduct (Conduct Regs 2020 reg 49).")
-        # Conduct Regs 2020 reg 42(5)-(6): misconduct goes to a meeting unless a final written warning is in force.
-        expected = "hearing" if sa.final_written_warning_in_force else "meeting"
-        require(form == expected, "proceedings.form_misconduct",
-                f"A case to answer for misconduct goes to a misconduct {expected} here (Conduct Regs 2020 reg 42).")
-
-
 def _former_officer_may_be_referred(ctx: Context) -> None:
     """A former officer only for gross misconduct, and after 12 months only with a Condition C determination."""
     sa = ctx.obj
@@ -666,6 +650,7 @@ def _former_officer_may_be_referred(ctx: Context) -> None:
 
 def _finding_within_referral(ctx: Context) -> None:
     """Gross misconduct can be found only on a case to answer for gross misconduct."""
+    # [R] The reg 30 notice states whether the conduct is alleged to be misconduct or gross misconduct.
     if ctx.payload.finding == "gross_misconduct":
         require(ctx.obj.case_to_answer == CaseToAnswer.GROSS_MISCONDUCT, "finding.exceeds_referral",
                 "Gross misconduct cannot be found on a case to answer for misconduct (Conduct Regs 2020 reg 42).")
@@ -795,7 +780,9 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
             sources=(SubjectStatus.CASE_TO_ANSWER,), target=SubjectStatus.REFERRED_TO_PROCEEDINGS,
             roles=AA_OR_IOPC, payload=ReferralToProceedings,
             preconditions=(_subject_not_held_for_criminal,),
-            rules=(_former_officer_may_be_referred, _proceedings_form_fits),
+            # The form (meeting, hearing, AMH) is the proceeding's decision across all its allegations
+            # (Conduct Regs 2020 reg 42(5)-(6), reg 49): proceedings.rules.forms_allowed checks it.
+            rules=(_former_officer_may_be_referred,),
             cite="Conduct Regs 2020 regs 4, 23, 30, 42(5)-(6), 49, Sch 1"),
         Transition(
             action="withdraw_proceedings", label="Withdraw the misconduct proceedings",
