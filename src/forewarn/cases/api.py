@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from forewarn.cases import selectors, services
 from forewarn.cases.models import Case, Party, SubjectAllegation
@@ -122,7 +122,7 @@ def case_list(request, filters: Query[CaseFilters]):
 @router.post("/cases", response={201: CaseSummaryOut, **PROBLEMS}, summary="Record a complaint, conduct or DSI matter")
 def case_create(request, data: CaseIn):
     case = services.case_record(actor=actor_of(request), **data.model_dump())
-    return 201, case_summary(case, allegation_count=0)
+    return Status(201, case_summary(case, allegation_count=0))
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **PROBLEMS},
@@ -160,14 +160,14 @@ def case_timeline(request, case_id: int = ObjId):
 def party_create(request, data: PartyIn, case_id: int = ObjId):
     actor = actor_of(request)
     party = services.party_add(actor=actor, case_id=case_id, **data.model_dump())
-    return 201, party_out(party, contacts=party_contacts_visible(actor, party.case))
+    return Status(201, party_out(party, contacts=party_contacts_visible(actor, party.case)))
 
 
 @router.post("/cases/{case_id}/allegations", response={201: AllegationOut, **PROBLEMS},
              summary="Add an allegation")
 def allegation_create(request, data: AllegationIn, case_id: int = ObjId):
     allegation = services.allegation_add(actor=actor_of(request), case_id=case_id, **data.model_dump())
-    return 201, allegation_out(allegation, [])
+    return Status(201, allegation_out(allegation, []))
 
 
 @router.post("/allegations/{allegation_id}/subjects", response={201: SubjectOut, **PROBLEMS},
@@ -175,7 +175,7 @@ def allegation_create(request, data: AllegationIn, case_id: int = ObjId):
 def subject_create(request, data: SubjectIn, allegation_id: int = ObjId):
     actor = actor_of(request)
     sa = services.subject_add(actor=actor, allegation_id=allegation_id, **data.model_dump())
-    return 201, subject_out(sa, actor=actor)
+    return Status(201, subject_out(sa, actor=actor))
 
 
 @router.post("/subjects/{subject_id}/link", response={200: SubjectOut, **PROBLEMS},
