@@ -88,6 +88,12 @@ def case_page(*, actor, case_id: int) -> dict:
     by_proceeding: dict[int, list[Challenge]] = {}
     for c in challenges:
         by_proceeding.setdefault(c.proceeding_id, []).append(c)
+    # Share the one case instance: machines' scope rules read record.case, which would query per record.
+    for record in (*page["subjects"], *page["allegations"], *proceedings):
+        record.case = case
+    proceeding_by_id = {p.id: p for p in proceedings}
+    for c in challenges:
+        c.proceeding = proceeding_by_id.get(c.proceeding_id, c.proceeding)
     for p in proceedings:
         p.challenge_rows = by_proceeding.get(p.id, [])
     today = timezone.localdate()

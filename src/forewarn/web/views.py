@@ -25,6 +25,7 @@ from forewarn.core.errors import DomainError, NotFound
 from forewarn.core.lifecycle import run_transition
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, Role
+from forewarn.proceedings.models import ChallengeRoute, ProceedingForm
 from forewarn.web import forms
 from forewarn.web import selectors as web_selectors
 from forewarn.web.machines import machine_for, optional_service
@@ -93,7 +94,8 @@ def case_list(request):
     organisations = list(web_selectors.organisations_in_scope(actor=request.user))
     form = forms.CaseFilterForm(request.GET or None, organisations=organisations)
     filters = form.selector_kwargs() if form.is_valid() else {}
-    page_obj = _page(request, case_selectors.case_list(actor=request.user, **filters))
+    cases = case_selectors.case_list(actor=request.user, **filters).order_by("-came_to_attention_on", "-id")
+    page_obj = _page(request, cases)
     return render(request, "web/case_list.html", {"form": form, "page_obj": page_obj,
                                                   "querystring": _querystring(request)})
 
@@ -202,8 +204,9 @@ CASE_SERVICES = {
 
 
 def _service_roles(key: str) -> frozenset[str]:
-    _module, _name, _label, roles_name, default = CASE_SERVICES[key]
-    return frozenset(getattr(permissions, roles_name, default))
+    """The roles the service itself requires (declared beside it), so the page offers what it accepts."""
+    module, _name, _label, roles_name, default = CASE_SERVICES[key]
+    return frozenset(optional_service(module, roles_name) or getattr(permissions, roles_name, default))
 
 
 def _offered_services(user, page) -> list[tuple[str, str]]:
@@ -272,6 +275,10 @@ def _service_fixed_fields(page) -> dict[str, django_forms.Field]:
             coerce=int, choices=subjects, widget=django_forms.RadioSelect, label="Subject"),
         "proceeding_id": django_forms.TypedChoiceField(
             coerce=int, choices=proceedings, widget=django_forms.RadioSelect, label="Proceeding"),
+        "form": django_forms.ChoiceField(choices=ProceedingForm.choices, widget=django_forms.RadioSelect,
+                                         label="Form of proceedings"),
+        "route": django_forms.ChoiceField(choices=ChallengeRoute.choices, widget=django_forms.RadioSelect,
+                                          label="Route"),
     }
 
 

@@ -82,8 +82,13 @@ def event_text(context, event) -> str:
     """What an audit event means, in words: the transition's label, or a fixed phrase, or the raw action."""
     cache = context.render_context
     if "event_labels" not in cache:
-        cache["event_labels"] = {**_EVENT_WORDS, **_machine_labels()}
-    return cache["event_labels"].get(event.action) or event.action.replace("_", " ").replace(".", ": ").capitalize()
+        cache["event_labels"] = _machine_labels()
+    # Only a lifecycle step has a from-state; "case.record" (the intake service) shares its name with the
+    # case machine's "record" step, so the fixed phrases are tried first for events without one.
+    if not event.from_state and event.action in _EVENT_WORDS:
+        return _EVENT_WORDS[event.action]
+    words = cache["event_labels"].get(event.action) or _EVENT_WORDS.get(event.action)
+    return words or event.action.replace("_", " ").replace(".", ": ").capitalize()
 
 
 # -- form fields -----------------------------------------------------------------------------------------
