@@ -7,7 +7,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from forewarn.core.schemas import Id, In
+from forewarn.core.schemas import AvailableActionOut, Id, In
 
 
 # -- input ------------------------------------------------------------------------------------
@@ -100,15 +100,6 @@ class PartyOut(Schema):
     postcode: str | None = None
     vulnerability_notes: str | None = None
     contact_details_withheld: bool
-
-
-class AvailableActionOut(Schema):
-    machine: str
-    action: str
-    label: str
-    target: str
-    target_label: str
-    cite: str
 
 
 class SubjectOut(Schema):

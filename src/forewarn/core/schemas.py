@@ -60,6 +60,17 @@ class In(Schema):
         return data
 
 
+class AvailableActionOut(Schema):
+    """A lifecycle step the caller may take now; run it at /api/{machine}/{id}/actions/{action}."""
+
+    machine: str
+    action: str
+    label: str
+    target: str
+    target_label: str
+    cite: str
+
+
 class Problem(Schema):
     """RFC 9457 problem details, as every error response is shaped."""
 

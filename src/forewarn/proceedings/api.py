@@ -2,6 +2,79 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Path, Router, Status
+
+from forewarn.core.api import available_actions
+from forewarn.core.schemas import MAX_ID, PROBLEMS, actor_of
+from forewarn.proceedings import selectors, services
+from forewarn.proceedings.schemas import (
+    ChallengeIn,
+    ChallengeOut,
+    ListReferralIn,
+    ListReferralOut,
+    ProceedingOut,
+    ProceedingReferIn,
+)
 
 router = Router(tags=["proceedings"])
+ObjId = Path(..., ge=1, le=MAX_ID)
+
+
+def challenge_out(c) -> dict:
+    return {"id": c.id, "proceeding_id": c.proceeding_id, "parent_id": c.parent_id, "route": c.route,
+            "status": c.status, "status_label": c.get_status_display(), "status_since": c.status_since,
+            "applicant": c.applicant, "lodged_on": c.lodged_on, "late_reason": c.late_reason,
+            "substituted_sanction": c.substituted_sanction, "version": c.version}
+
+
+def proceeding_out(p, *, actor) -> dict:
+    items = p.items.select_related("subject_allegation__allegation").order_by("id")
+    return {
+        "id": p.id, "case_id": p.case_id, "case_reference": p.case.reference, "person_id": p.person_id,
+        "form": p.form, "status": p.status, "status_label": p.get_status_display(), "status_since": p.status_since,
+        "regime": p.regime, "panel_regime": p.panel_regime, "notice_on": p.notice_on,
+        "scheduled_for": p.scheduled_for, "is_former_officer": p.is_former_officer,
+        "final_written_warning_in_force": p.final_written_warning_in_force,
+        "panel": [{"role": str(m.get("role", "")), "name": str(m.get("name", ""))} for m in p.panel or []
+                  if isinstance(m, dict)],
+        "sanction": p.sanction, "sanction_effective_on": p.sanction_effective_on,
+        "sanction_expires_on": p.sanction_expires_on, "published_on": p.published_on,
+        "remitted_from_id": p.remitted_from_id,
+        "items": [{"subject_allegation_id": i.subject_allegation_id,
+                   "allegation_number": i.subject_allegation.allegation.number, "finding": i.finding,
+                   "admitted": i.admitted} for i in items],
+        "challenges": [challenge_out(c) for c in p.challenges.order_by("lodged_on", "id")],
+        "actions": available_actions(actor=actor, obj=p),
+        "version": p.version,
+    }
+
+
+@router.post("/proceedings", response={201: ProceedingOut, **PROBLEMS},
+             summary="Refer an officer's allegations to a meeting, hearing or accelerated hearing")
+def proceeding_create(request, data: ProceedingReferIn):
+    actor = actor_of(request)
+    proceeding = services.proceeding_refer(actor=actor, **data.model_dump())
+    return Status(201, proceeding_out(proceeding, actor=actor))
+
+
+@router.get("/proceedings/{proceeding_id}", response={200: ProceedingOut, **PROBLEMS}, summary="One proceeding")
+def proceeding_get(request, proceeding_id: int = ObjId):
+    actor = actor_of(request)
+    return proceeding_out(selectors.proceeding_get_for_actor(actor=actor, proceeding_id=proceeding_id), actor=actor)
+
+
+@router.post("/proceedings/{proceeding_id}/challenges", response={201: ChallengeOut, **PROBLEMS},
+             summary="Record an appeal, PAT appeal, judicial review or Court of Appeal challenge")
+def challenge_create(request, data: ChallengeIn, proceeding_id: int = ObjId):
+    challenge = services.challenge_lodge(actor=actor_of(request), proceeding_id=proceeding_id, **data.model_dump())
+    return Status(201, challenge_out(challenge))
+
+
+@router.post("/list-referrals", response={201: ListReferralOut, **PROBLEMS},
+             summary="Record a report to the police barred or advisory list")
+def list_referral_create(request, data: ListReferralIn):
+    r = services.list_referral_record(actor=actor_of(request), **data.model_dump())
+    return Status(201, {"id": r.id, "case_id": r.case_id, "proceeding_id": r.proceeding_id,
+                        "subject_allegation_id": r.subject_allegation_id, "person_id": r.person_id, "kind": r.kind,
+                        "reported_on": r.reported_on, "standards": list(r.standards),
+                        "conduct_description": r.conduct_description})
