@@ -108,6 +108,9 @@ def sanctions_allowed(
             return frozenset({S.NO_ACTION})
         return frozenset({S.NO_ACTION, S.REFLECTIVE_PRACTICE})
 
+    if form == FORM.MEETING and (is_former_officer or finding != Finding.MISCONDUCT):
+        # A meeting decides misconduct only, and never for a former officer (reg 4, Sch 1: GM only).
+        return frozenset()
     if is_former_officer:
         # Sch 1 modifications of reg 42 / reg 62: no sanction can bite on someone who has left; the
         # outcome is a finding that they would have been dismissed, or misconduct with no further action.
@@ -118,8 +121,6 @@ def sanctions_allowed(
     widened = final_written_warning_in_force or unconnected_incidents
     r2012 = regime == Regime.R2012
     if form == FORM.MEETING:
-        if finding != Finding.MISCONDUCT:
-            return frozenset()  # a meeting never decides GM
         # Reg 42(2): a meeting may give a written warning or a final written warning, never
         # reduction in rank or dismissal. Conduct Regs 2012 reg 35 added management advice [R].
         allowed = {S.WRITTEN_WARNING, S.FINAL_WRITTEN_WARNING}
