@@ -56,6 +56,11 @@ class SignOutView(auth_views.LogoutView):
     """Sign out by POST only (Django 5 refuses GET), so a link or image cannot sign a user out."""
 
 
+def _posted(request):
+    """The submitted data, or None on GET (an empty POST is still a submission to validate)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _querystring(request, drop=("page",)) -> str:
     params = request.GET.copy()
     for key in drop:
@@ -112,7 +117,7 @@ def _forces_for(user):
 @not_found_is_404
 @require_http_methods(["GET", "POST"])
 def case_new(request):
-    form = forms.CaseRecordForm(request.POST or None, forces=_forces_for(request.user))
+    form = forms.CaseRecordForm(_posted(request), forces=_forces_for(request.user))
     if request.method == "POST" and form.is_valid():
         try:
             case = case_services.case_record(actor=request.user, **form.service_kwargs())
@@ -147,7 +152,7 @@ def _case_form_page(request, *, case, form, title, submit, call, success, extra=
 @require_http_methods(["GET", "POST"])
 def party_add(request, case_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
-    form = forms.PartyForm(request.POST or None)
+    form = forms.PartyForm(_posted(request))
     return _case_form_page(
         request, case=case, form=form, title="Add a party", submit="Add party", success="Party added.",
         call=lambda: case_services.party_add(actor=request.user, case_id=case.id, **form.cleaned_data))
@@ -157,7 +162,7 @@ def party_add(request, case_id):
 @require_http_methods(["GET", "POST"])
 def allegation_add(request, case_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
-    form = forms.AllegationForm(request.POST or None)
+    form = forms.AllegationForm(_posted(request))
     return _case_form_page(
         request, case=case, form=form, title="Add an allegation", submit="Add allegation",
         success="Allegation added.",
@@ -170,7 +175,7 @@ def subject_add(request, case_id, allegation_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
     q = request.GET.get("q", "")
     found = list(people.person_search(actor=request.user, q=q))
-    form = forms.SubjectForm(request.POST or None, people=found)
+    form = forms.SubjectForm(_posted(request), people=found)
     return _case_form_page(
         request, case=case, form=form, title="Add a subject officer", submit="Add subject",
         success="Subject added.", extra={"search": True, "q": q, "found": found},
@@ -184,7 +189,7 @@ def subject_link(request, subject_id):
     subject = case_selectors.subject_allegation_get_for_actor(actor=request.user, subject_allegation_id=subject_id)
     q = request.GET.get("q", "") or subject.name_as_given or subject.number_as_given
     found = list(people.person_search(actor=request.user, q=q))
-    form = forms.LinkPersonForm(request.POST or None, people=found)
+    form = forms.LinkPersonForm(_posted(request), people=found)
     return _case_form_page(
         request, case=subject.case, form=form, title=f"Identify {subject.subject_label}", submit="Link",
         success="Subject linked to the person.", extra={"search": True, "q": q, "found": found},
@@ -295,7 +300,7 @@ def case_service(request, case_id, service):
     case = page["case"]
     params = inspect.signature(func).parameters
     form_class = forms.service_form_class(func, skip={"case_id"}, fixed=_service_fixed_fields(page))
-    form = form_class(request.POST or None, initial={"on": forms.today()})
+    form = form_class(_posted(request), initial={"on": forms.today()})
     if request.method == "POST" and form.is_valid():
         kwargs = form.payload()
         if "case_id" in params:
