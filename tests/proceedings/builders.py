@@ -13,10 +13,10 @@ from tests.factories import AllegationFactory, CaseFactory, PersonFactory, Subje
 
 
 def officer_allegations(*, count: int = 1, case=None, person=None, case_to_answer: str = "gross_misconduct",
-                        status: str = SubjectStatus.CASE_TO_ANSWER, **subject_fields):
-    """`count` allegations against one identified officer on one case, each with a case to answer."""
+                        status: str = SubjectStatus.CASE_TO_ANSWER, identified: bool = True, **subject_fields):
+    """`count` allegations against one officer (identified unless told) on one case, each with a case to answer."""
     case = case or CaseFactory()
-    person = person or PersonFactory()
+    person = (person or PersonFactory()) if identified else None
     return [SubjectAllegationFactory(allegation=AllegationFactory(case=case), person=person, status=status,
                                      case_to_answer=case_to_answer, **subject_fields)
             for _ in range(count)]
