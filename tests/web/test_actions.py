@@ -235,3 +235,21 @@ def test_link_an_unidentified_subject_to_a_person(client, handler, met_case):
     subject.refresh_from_db()
     assert subject.person == person
     assert Event.objects.get(action="subject.link_person").reason == "Collar number from CCTV."
+
+
+def test_refer_to_proceedings_is_offered_to_the_appropriate_authority_and_refuses_bad_input(client, handler, aa,
+                                                                                          met_case):
+    client.force_login(handler)
+    url = reverse("web:case-service", args=[met_case.id, "refer"])
+    assert url not in client.get(reverse("web:case-detail", args=[met_case.id])).content.decode()
+    client.force_login(aa)
+    assert url in client.get(reverse("web:case-detail", args=[met_case.id])).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="subject_allegation_ids"' in page and 'type="radio" value="hearing"' in page
+    assert 'name="notice_on_day"' in page
+    response = client.post(url, {"form": "hearing", **_date("notice_on", timezone.localdate())})
+    html = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in html
+    assert 'href="#id_subject_allegation_ids_0"' in html
+    assert not met_case.proceedings.exists()
+    assert client.get(reverse("web:case-service", args=[met_case.id, "nonsense"])).status_code == 404
