@@ -58,6 +58,173 @@ def serve(host: str, port: int) -> None:
     call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
+def _actor(username: str):
+    """The user a command acts as: the same permission checks as the web and API apply."""
+    from forewarn.core.errors import NotFound
+    from forewarn.organisations.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound(f"No active user '{username}'.", field="user")
+    return user
+
+
+def _progress_bar(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="", leave=False, disable=None)
+
+
+@main.command()
+@click.option("--people", default=20_000, show_default=True, type=click.IntRange(min=50))
+@click.option("--years", default=3, show_default=True, type=click.IntRange(1, 30))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--allegations", default=None, type=click.IntRange(min=1),
+              help="Generate about this many allegations instead of --years of cases.")
+def generate(people: int, years: int, seed: int, allegations: int | None) -> None:
+    """Generate a fictional national workforce and case load (seeded, repeatable)."""
+    _setup_django()
+    result = _generate(people=people, years=years, seed=seed, allegations=allegations)
+    click.echo(f"Generated {result.people:,} people ({result.appointments:,} appointments), {result.cases:,} cases, "
+               f"{result.allegations:,} allegations in {result.seconds:.1f} s "
+               f"({result.allegations_per_second:,.0f} allegations/s).")
+
+
+def _generate(**kwargs):
+    from forewarn.demo import generate as demo_generate
+
+    bars: dict = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = _progress_bar(total, stage)
+        bars[stage].update(done)
+
+    try:
+        return demo_generate(progress=progress, **kwargs)
+    finally:
+        for bar in bars.values():
+            bar.close()
+
+
+@main.command()
+@click.option("--people", default=2_000, show_default=True, type=click.IntRange(min=50))
+@click.option("--years", default=3, show_default=True, type=click.IntRange(1, 30))
+@click.option("--seed", default=1, show_default=True, type=int)
+@click.option("--serve/--no-serve", default=True, help="Serve on 127.0.0.1:8000 afterwards.")
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(people: int, years: int, seed: int, serve: bool, port: int) -> None:
+    """Set up a demo database in var/ with fictional data, scenario cases and demo users; then serve."""
+    os.environ.setdefault("FOREWARN_DEBUG", "1")
+    _setup_django()
+    from django.core.management import call_command
+
+    from forewarn.demo import demo_actors, demo_users_create
+    from forewarn.demo.scenarios import load_scenarios, scenarios_loaded
+    from forewarn.workforce.models import Person
+
+    call_command("migrate", interactive=False, verbosity=0)
+    users = demo_users_create()
+    # Idempotent: a second run keeps the data and only resets the demo passwords.
+    if not Person.objects.exists():
+        result = _generate(people=people, years=years, seed=seed)
+        click.echo(f"Loaded {result.people:,} people and {result.cases:,} cases "
+                   f"({result.allegations:,} allegations) in {result.seconds:.1f} s.")
+    if not scenarios_loaded():
+        load_scenarios(demo_actors())
+        click.echo("Loaded the scenario cases.")
+    click.echo("\nDemo users (fictional; passwords are new on every run):")
+    for user in users:
+        click.echo(f"  {user.username:<18} {user.password:<18} {user.description}")
+    if serve:
+        click.echo(f"\nServing on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+
+
+def _parse_map(value: str) -> dict[str, str]:
+    mapping = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        field, sep, column = part.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise click.BadParameter(f"'{part}' is not field=column", param_hint="--map")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+@main.command(name="import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--map", "mapping", required=True, help="field=column,… e.g. given_name=Forename,family_name=Surname")
+@click.option("--organisation", default=None, help="Force code for every row (e.g. MET).")
+@click.option("--date-format", default="%Y-%m-%d", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+def import_people(path: str, mapping: str, organisation: str | None, date_format: str, dry_run: bool,
+                  user: str) -> None:
+    """Import a workforce roster (CSV): all rows or none."""
+    fields = _parse_map(mapping)
+    _setup_django()
+    from forewarn.workforce.services import people_import_csv
+
+    bar = _progress_bar(0, "importing")
+    try:
+        result = people_import_csv(actor=_actor(user), path=path, mapping=fields, organisation_code=organisation,
+                                   date_format=date_format, dry_run=dry_run,
+                                   progress=lambda done: bar.update(done - bar.n))
+    finally:
+        bar.close()
+    verb = "would import" if result.dry_run else "imported"
+    click.echo(f"{Path(path).name}: {result.rows:,} rows valid; {verb} {result.rows:,} people.")
+
+
+@main.command()
+@click.option("--organisation", default=None, help="Only this force's cases (code, e.g. KEN).")
+@click.option("--overdue", is_flag=True, help="Only steps past their due date.")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this user (or FOREWARN_USER).")
+def clocks(organisation: str | None, overdue: bool, user: str) -> None:
+    """List open (or overdue) statutory steps on the cases you may see."""
+    _setup_django()
+    from django.utils import timezone
+
+    from forewarn.cases.selectors import open_clocks, overdue_clocks
+    from forewarn.core.clocks import CLOCK_RULES, ClockKind
+    from forewarn.core.errors import ValidationFailed
+    from forewarn.organisations.models import Organisation
+
+    actor = _actor(user)
+    org_id = None
+    if organisation:
+        org = Organisation.objects.filter(code=organisation.upper()).first()
+        if org is None:
+            raise ValidationFailed(f"organisation: no organisation with code '{organisation}'.", field="organisation")
+        org_id = org.id
+    today = timezone.localdate()
+    rows = overdue_clocks(actor=actor, organisation_id=org_id) if overdue else open_clocks(actor=actor)
+    if org_id and not overdue:
+        rows = rows.filter(case__organisation_id=org_id)
+    count = 0
+    for clock in rows.select_related("case").iterator(chunk_size=2000):
+        rule = CLOCK_RULES.get(ClockKind(clock.kind)) if clock.kind in ClockKind.values else None
+        late = (today - clock.due_on).days
+        state = f"{late} days overdue" if late > 0 and (rule is None or rule.is_task) else f"due {clock.due_on}"
+        label = ClockKind(clock.kind).label if rule else clock.kind
+        click.echo(f"{clock.case.reference:<18} {label:<50} {state}")
+        count += 1
+    click.echo(f"{count} {'overdue' if overdue else 'open'} step(s).")
+
+
+@main.command()
+@click.option("--output", default="docs/lifecycle.md", show_default=True)
+def diagrams(output: str) -> None:
+    """Write the lifecycle diagrams generated from the transition tables."""
+    _setup_django()
+    try:
+        from forewarn.core.diagrams import write_lifecycle_docs
+    except ImportError:
+        click.echo("error: the diagrams module is not available in this version.", err=True)
+        sys.exit(1)
+    click.echo(f"Wrote {write_lifecycle_docs(output)}")
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main()
 

@@ -1,0 +1,173 @@
+"""A fictional national workforce, seeded and repeatable.
+
+Shape (approximate, from Home Office *Police workforce, England and Wales* tables; figures tagged
+[R] — rounded headcounts, not verified line by line): forces in proportion to their officer
+numbers (the Met about a quarter of officers), about 70% officers, 25% staff and 5% specials,
+ranks as in the national rank pyramid, about 3% of people with a transfer between forces and some
+leavers. Names come from Faker en_GB: fictional people only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+
+from faker import Faker
+
+from forewarn.demo.bulk import Sink
+from forewarn.organisations.models import Organisation, OrganisationKind
+from forewarn.workforce.models import Appointment, EndReason, Person, Rank, RankHeld, RoleType
+
+# Officer headcount by force, rounded to the hundred [R] (Home Office police workforce tables,
+# March 2024, territorial forces plus BTP, CNC and MDP). Only the proportions matter here.
+FORCE_WEIGHTS = {
+    "MET": 34000, "GMP": 8000, "WMP": 7700, "WYP": 6100, "TVP": 5000, "NBR": 3800, "MER": 4000, "KEN": 4200,
+    "ESS": 3700, "HAM": 3600, "DEV": 3600, "SWP": 3600, "LAN": 3500, "ASP": 3200, "SUS": 3200, "SYP": 3100,
+    "BTP": 3100, "WMC": 2500, "MDP": 2600, "NOT": 2400, "HER": 2300, "LEI": 2300, "CHE": 2300, "SUR": 2200,
+    "HUM": 2200, "DER": 2000, "STA": 1900, "NFK": 1900, "CAM": 1700, "NYP": 1600, "NWP": 1600, "NTH": 1500,
+    "CLE": 1500, "GWE": 1500, "CNC": 1500, "DOR": 1400, "SUF": 1400, "BED": 1400, "DUR": 1300, "CUM": 1300,
+    "GLO": 1300, "DYP": 1300, "LIN": 1200, "WIL": 1100, "WAR": 1000, "COL": 1000,
+}
+ROLE_WEIGHTS = {RoleType.OFFICER: 70, RoleType.STAFF: 25, RoleType.SPECIAL: 5}
+# Officers below chief officer rank [R] (national rank pyramid, rounded): chief officers are
+# placed one per force (CC, DCC) plus ACCs in proportion to size.
+RANK_WEIGHTS = {Rank.CONSTABLE: 780, Rank.SERGEANT: 140, Rank.INSPECTOR: 50, Rank.CHIEF_INSPECTOR: 15,
+                Rank.SUPERINTENDENT: 8, Rank.CHIEF_SUPERINTENDENT: 3}
+RANK_LADDER = [r for r in Rank.values if r != Rank.STAFF_GRADE]
+TRANSFER_SHARE = 0.03
+LEAVER_SHARE = 0.08
+LEAVING_WEIGHTS = {EndReason.RESIGNED: 50, EndReason.RETIRED: 40, EndReason.DISMISSED: 5, EndReason.OTHER: 5}
+STATIONS = ["Central", "North", "South", "East", "West", "Harbour", "Airport", "Riverside", "Hillside", "Parkway"]
+
+
+@dataclass
+class Serving:
+    """What the case generator needs about an appointment to name a plausible subject."""
+
+    person_id: int
+    role_type: str
+    service_number: str
+    rank: str
+    start: dt.date
+    end: dt.date | None
+    name: str
+    station: str
+
+
+@dataclass
+class Workforce:
+    by_force: dict[int, list[Serving]] = field(default_factory=dict)
+    people: int = 0
+    appointments: int = 0
+
+
+class NamePool:
+    """Faker is slow per call; draw pools once per seed and sample from them."""
+
+    def __init__(self, rng: random.Random, seed: int, size: int = 600):
+        fake = Faker("en_GB")
+        fake.seed_instance(seed)
+        self.rng = rng
+        self.female = [fake.first_name_female() for _ in range(size)]
+        self.male = [fake.first_name_male() for _ in range(size)]
+        self.family = [fake.last_name() for _ in range(size * 2)]
+
+    def person(self, sex: str) -> tuple[str, str, str]:
+        given = self.rng.choice(self.female if sex == "F" else self.male)
+        middle = self.rng.choice(self.female if sex == "F" else self.male) if self.rng.random() < 0.4 else ""
+        return given, middle, self.rng.choice(self.family)
+
+    def full_name(self) -> str:
+        given, _, family = self.person(self.rng.choice("FM"))
+        return f"{given} {family}"
+
+
+def _weighted(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _rank_history(rng, sink, appointment_id, role_type, rank, start, end, today) -> None:
+    last = end or today
+    if role_type == RoleType.STAFF:
+        steps = [Rank.STAFF_GRADE]
+    else:
+        steps = RANK_LADDER[: RANK_LADDER.index(rank) + 1] if role_type == RoleType.OFFICER else [Rank.CONSTABLE]
+        # Chief officers usually join the force at rank; the ladder starts lower for the rest.
+        steps = steps[-3:] if RANK_LADDER.index(rank) >= RANK_LADDER.index(Rank.ASSISTANT_CHIEF_CONSTABLE) else steps
+    span = max((last - start).days, 0)
+    for i, step in enumerate(steps):
+        day = start + dt.timedelta(days=span * i // len(steps)) if i else start
+        sink.add(RankHeld, {"id": sink.new_id(RankHeld), "appointment_id": appointment_id, "rank": step,
+                            "start_date": day, "acting": False})
+
+
+def generate_workforce(*, sink: Sink, rng: random.Random, names: NamePool, people: int, today: dt.date,
+                       progress=None) -> Workforce:
+    """Generate `people` people with their appointments and ranks into `sink`."""
+    forces = {o.code: o for o in Organisation.objects.filter(
+        kind__in=[OrganisationKind.TERRITORIAL_FORCE, OrganisationKind.NATIONAL_FORCE])}
+    weights = {code: w for code, w in FORCE_WEIGHTS.items() if code in forces}
+    codes, force_weights = list(weights), list(weights.values())
+    total_weight = sum(force_weights)
+    numbers = {code: Appointment.objects.filter(organisation=forces[code]).count() for code in codes}
+    # Each force's first officers generated are its chief officers (one CC, one DCC, ACCs by size),
+    # where the force is large enough in this sample for that to be plausible.
+    chiefs_left = {}
+    for code in codes:
+        expected_officers = people * 0.7 * weights[code] / total_weight
+        acc = max(1, round(4 * weights[code] / 34000))
+        chiefs_left[code] = ([Rank.CHIEF_CONSTABLE, Rank.DEPUTY_CHIEF_CONSTABLE] + [Rank.ASSISTANT_CHIEF_CONSTABLE] * acc
+                             if expected_officers >= 50 else [])
+    result = Workforce(by_force={forces[c].id: [] for c in codes})
+
+    def appoint(person_id, code, role_type, rank, start, end, reason, name):
+        org = forces[code]
+        numbers[code] += 1
+        prefix = {RoleType.OFFICER: "", RoleType.STAFF: "S", RoleType.SPECIAL: "SC"}[role_type]
+        number = f"{prefix}{100000 + numbers[code]}"
+        station = rng.choice(STATIONS)
+        appointment_id = sink.new_id(Appointment)
+        sink.add(Appointment, {"id": appointment_id, "person_id": person_id, "organisation_id": org.id,
+                               "role_type": role_type, "service_number": number, "start_date": start,
+                               "end_date": end, "end_reason": reason, "station": f"{station} ({code})"})
+        _rank_history(rng, sink, appointment_id, role_type, rank, start, end, today)
+        result.by_force[org.id].append(Serving(person_id, role_type, number, rank, start, end, name, station))
+        result.appointments += 1
+
+    for n in range(people):
+        code = rng.choices(codes, weights=force_weights)[0]
+        role_type = _weighted(rng, ROLE_WEIGHTS)
+        sex = "M" if rng.random() < (0.65 if role_type == RoleType.OFFICER else 0.4) else "F"
+        given, middle, family = names.person(sex)
+        age_at_start = rng.randint(18, 45)
+        start = today - dt.timedelta(days=rng.randint(30, 30 * 365))
+        dob = start - dt.timedelta(days=age_at_start * 365 + rng.randint(0, 364))
+        if role_type == RoleType.OFFICER:
+            pending = chiefs_left[code]
+            rank = pending.pop(0) if pending else _weighted(rng, RANK_WEIGHTS)
+        else:
+            rank = Rank.STAFF_GRADE if role_type == RoleType.STAFF else Rank.CONSTABLE
+        person_id = sink.new_id(Person)
+        sink.add(Person, {"id": person_id, "given_name": given, "middle_names": middle, "family_name": family,
+                          "date_of_birth": dob, "sex": sex, "version": 1})
+        name = f"{given} {family}"
+        roll = rng.random()
+        if roll < TRANSFER_SHARE and (today - start).days > 400:
+            moved = start + dt.timedelta(days=rng.randint(180, (today - start).days - 30))
+            other = rng.choices(codes, weights=force_weights)[0]
+            other = other if other != code else rng.choice([c for c in codes if c != code])
+            appoint(person_id, code, role_type, rank, start, moved, EndReason.TRANSFERRED, name)
+            appoint(person_id, other, role_type, rank, moved + dt.timedelta(days=1), None, "", name)
+        elif roll < TRANSFER_SHARE + LEAVER_SHARE and (today - start).days > 60:
+            left = start + dt.timedelta(days=rng.randint(30, (today - start).days - 1))
+            appoint(person_id, code, role_type, rank, start, left, _weighted(rng, LEAVING_WEIGHTS), name)
+        else:
+            appoint(person_id, code, role_type, rank, start, None, "", name)
+        result.people += 1
+        sink.maybe_flush()
+        if progress and n % 1000 == 999:
+            progress(1000)
+    if progress:
+        progress(people % 1000)
+    return result
