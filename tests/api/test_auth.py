@@ -108,3 +108,14 @@ def test_session_auth_works_for_the_web_apps_own_pages(handler):
     client.force_login(handler)
     body = client.get("/api/me").json()
     assert body["id"] == handler.id and body["scopes"] == ["read", "write"]
+
+
+def test_a_session_write_without_the_csrf_token_is_refused(handler):
+    from django.test import Client
+
+    from forewarn.cases.models import Case
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(handler)
+    response = client.post("/api/cases", "{}", content_type="application/json")
+    assert response.status_code == 403 and response["Content-Type"] == "application/problem+json"
+    assert Case.objects.count() == 0
