@@ -1,0 +1,152 @@
+"""National-scale benchmark: load rate and page/API latency at national volume, on PostgreSQL.
+
+    python benchmarks/national_scale.py --people 150000 --allegations 1000000 \
+        --database-url postgres://postgres@127.0.0.1:5432/forewarn_bench
+
+Drops and recreates the named database, migrates, generates fictional data with the demo
+generator, reports the load rate (allegations/s), then times ~200 requests each of a case page, a
+person page and the case-list API with django.test.Client (signed in as a Metropolitan Police
+professional standards user) and appends the figures, with the machine and date, to
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def _machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+        ram = f"{kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration):
+        ram = "RAM unknown"
+    return f"{cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}"
+
+
+def _fresh_database(url: str) -> None:
+    import psycopg
+
+    parts = urlparse(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _time(client, urls: list[str]) -> dict:
+    times, statuses = [], {}
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+    times.sort()
+    return {"n": len(times), "p50": statistics.median(times), "p95": times[int(len(times) * 0.95) - 1],
+            "statuses": statuses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=150_000)
+    parser.add_argument("--allegations", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/forewarn_bench")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+
+    _fresh_database(args.database_url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("FOREWARN_DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forewarn.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from forewarn.cases.models import Case
+    from forewarn.demo import demo_users_create, generate
+    from forewarn.organisations.models import User
+    from forewarn.workforce.models import Appointment
+
+    call_command("migrate", interactive=False, verbosity=0)
+    stages: dict[str, float] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        stages.setdefault(f"{stage}_start", time.perf_counter())
+        stages[f"{stage}_end"] = time.perf_counter()
+
+    print(f"Generating {args.people:,} people and about {args.allegations:,} allegations…", flush=True)
+    result = generate(people=args.people, allegations=args.allegations, seed=args.seed, progress=progress)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    case_seconds = stages["cases_end"] - stages["people_end"]
+    print(f"Loaded {result.allegations:,} allegations in {result.seconds:.1f} s overall "
+          f"({result.allegations_per_second:,.0f}/s); case-load stage {result.allegations / case_seconds:,.0f}/s",
+          flush=True)
+
+    demo_users_create()
+    client = Client()
+    client.force_login(User.objects.get(username="met-psd"))
+    rng = random.Random(args.seed)
+    met_cases = list(Case.objects.filter(organisation__code="MET").values_list("id", flat=True)[:50_000])
+    met_people = list(Appointment.objects.filter(organisation__code="MET").values_list("person_id", flat=True)[:50_000])
+    n = args.requests
+    timings = {
+        "case page `/cases/<id>/`": _time(client, [f"/cases/{rng.choice(met_cases)}/" for _ in range(n)]),
+        "person page `/people/<id>/`": _time(client, [f"/people/{rng.choice(met_people)}/" for _ in range(n)]),
+        "case-list API `/api/cases`": _time(client, ["/api/cases"] * n),
+    }
+    for name, t in timings.items():
+        print(f"{name}: p50 {t['p50']:.1f} ms, p95 {t['p95']:.1f} ms, statuses {t['statuses']}")
+
+    rows = "\n".join(f"| {name} | {t['n']} | {t['p50']:.1f} | {t['p95']:.1f} | "
+                     f"{', '.join(f'{k}×{v}' for k, v in sorted(t['statuses'].items()))} |"
+                     for name, t in timings.items())
+    section = f"""
+## Run of {dt.date.today().isoformat()} — {result.people:,} people, {result.allegations:,} allegations
+
+- Machine: {_machine()}; PostgreSQL {connection.pg_version // 10000} on the same machine.
+- Command: `python benchmarks/national_scale.py --people {args.people} --allegations {args.allegations}`
+- Generated: {result.people:,} people, {result.appointments:,} appointments, {result.cases:,} cases,
+  {result.allegations:,} allegations ({sum(result.rows.values()):,} rows in all).
+- Load: {result.seconds:.1f} s overall, **{result.allegations_per_second:,.0f} allegations/s** overall
+  (workforce included); case-load stage alone {result.allegations / case_seconds:,.0f} allegations/s.
+  Target ≥ 20,000 allegations/s: **{"met" if result.allegations_per_second >= 20_000 else "not met"}**.
+
+| request (signed in as Met PSD, {n} requests) | n | p50 ms | p95 ms | HTTP statuses |
+|---|---|---|---|---|
+{rows}
+"""
+    output = Path(args.output)
+    if not output.exists():
+        output.write_text("# Benchmarks\n\nFigures are appended by `python benchmarks/national_scale.py`.\n")
+    with output.open("a", encoding="utf-8") as handle:
+        handle.write(section)
+    print(f"Appended to {output}")
+
+
+if __name__ == "__main__":
+    main()
