@@ -290,6 +290,28 @@ def _finalise_route(ctx: Context) -> None:
 
 # -- apply: case ---------------------------------------------------------------------------------
 
+def _copy(*names: str):
+    """An `apply` that copies the named payload fields onto the record."""
+
+    def apply(ctx: Context):
+        for name in names:
+            setattr(ctx.obj, name, getattr(ctx.payload, name))
+        return names
+
+    return apply
+
+
+def _set(**values):
+    """An `apply` that sets fixed values on the record."""
+
+    def apply(ctx: Context):
+        for name, value in values.items():
+            setattr(ctx.obj, name, value)
+        return tuple(values)
+
+    return apply
+
+
 def _apply_record(ctx: Context):
     case = ctx.obj
     case.recorded_on = ctx.on
@@ -303,32 +325,12 @@ def _apply_record(ctx: Context):
     return changed
 
 
-def _apply_outside_sch3(ctx: Context):
-    ctx.obj.handling_route = HandlingRoute.OUTSIDE_SCH3
-    return ["handling_route"]
-
-
-def _apply_outcome(ctx: Context):
-    ctx.obj.outcome_summary = ctx.payload.outcome_summary
-    return ["outcome_summary"]
-
-
-def _apply_conduct_regs(ctx: Context):
-    ctx.obj.handling_route = HandlingRoute.CONDUCT_REGS
-    return ["handling_route"]
-
-
 def _apply_referral(ctx: Context):
     case = ctx.obj
     case.referral_basis = ctx.payload.referral_basis
     case.referral_categories = sorted(_categories(ctx))
     case.referred_on = ctx.on
     return ["referral_basis", "referral_categories", "referred_on"]
-
-
-def _apply_no_referral(ctx: Context):
-    ctx.obj.referral_basis = ""
-    return ["referral_basis"]
 
 
 def _apply_mode(ctx: Context):
@@ -346,16 +348,6 @@ def _apply_local_investigation(ctx: Context):
     if case.handling_route != HandlingRoute.CONDUCT_REGS:
         case.handling_route = HandlingRoute.SCH3_INVESTIGATION
     return ["investigation_mode", "special_procedures", "handling_route"]
-
-
-def _apply_handled_otherwise(ctx: Context):
-    ctx.obj.handling_route = HandlingRoute.SCH3_OTHERWISE
-    return ["handling_route"]
-
-
-def _apply_review_body(ctx: Context):
-    ctx.obj.review_body = ctx.payload.review_body
-    return ["review_body"]
 
 
 def clocks_pause(*, clocks, on: dt.date) -> int:
@@ -444,12 +436,12 @@ CASE_MACHINE = Machine(
         Transition(
             action="handle_outside_sch3", label="Handle outside Schedule 3", sources=(CaseStatus.LOGGED,),
             target=CaseStatus.HANDLED_OUTSIDE_SCH3, roles=FORCE, payload=HandleOutsideSch3,
-            rules=(_may_handle_outside_sch3,), apply=_apply_outside_sch3,
+            rules=(_may_handle_outside_sch3,), apply=_set(handling_route=HandlingRoute.OUTSIDE_SCH3),
             cite="PRA 2002 Sch 3 para 2(6)-(6C)"),
         Transition(
             action="finalise_outside_sch3", label="Finalise outside Schedule 3",
             sources=(CaseStatus.HANDLED_OUTSIDE_SCH3,), target=CaseStatus.FINALISED_OUTSIDE_SCH3, roles=FORCE,
-            payload=OutcomeSummary, apply=_apply_outcome, stops=CASE_CLOCKS,
+            payload=OutcomeSummary, apply=_copy("outcome_summary"), stops=CASE_CLOCKS,
             cite="PRA 2002 Sch 3 para 2(6C)"),
         Transition(
             action="record_at_complainant_request", label="Record under Schedule 3 at the complainant's request",
@@ -466,7 +458,7 @@ CASE_MACHINE = Machine(
             action="deal_under_conduct_regs", label="Deal with under the Conduct Regulations only",
             sources=(CaseStatus.IDENTIFIED,), target=CaseStatus.AWAITING_HANDLING, roles=FORCE,
             payload=ConductRegsOnly, preconditions=(_is_plain_conduct_matter,),
-            rules=(_no_referral_needed_for_conduct_regs,), apply=_apply_conduct_regs,
+            rules=(_no_referral_needed_for_conduct_regs,), apply=_set(handling_route=HandlingRoute.CONDUCT_REGS),
             cite="PRA 2002 Sch 3 para 11; Conduct Regs 2020 Part 3"),
         # §3B referral
         Transition(
@@ -477,7 +469,7 @@ CASE_MACHINE = Machine(
         Transition(
             action="decide_not_to_refer", label="Decide referral is not required", sources=(CaseStatus.RECORDED,),
             target=CaseStatus.AWAITING_HANDLING, roles=FORCE, payload=NoReferral,
-            rules=(_referral_not_mandatory,), apply=_apply_no_referral, stops=(ClockKind.IOPC_REFERRAL,),
+            rules=(_referral_not_mandatory,), apply=_set(referral_basis=""), stops=(ClockKind.IOPC_REFERRAL,),
             cite="PRA 2002 Sch 3 para 4; R (Rose) v CC GMP [2021] EWHC 875 (Admin)"),
         Transition(
             action="determine_mode", label="Decide the mode of investigation",
@@ -499,7 +491,7 @@ CASE_MACHINE = Machine(
         Transition(
             action="handle_otherwise", label="Handle otherwise than by investigation",
             sources=(CaseStatus.AWAITING_HANDLING,), target=CaseStatus.HANDLED_OTHERWISE, roles=FORCE,
-            payload=Reasons, apply=_apply_handled_otherwise, cite="PRA 2002 Sch 3 para 6(2)(b), para 6A"),
+            payload=Reasons, apply=_set(handling_route=HandlingRoute.SCH3_OTHERWISE), cite="PRA 2002 Sch 3 para 6(2)(b), para 6A"),
         Transition(
             action="take_no_further_action", label="Take no further action",
             sources=(CaseStatus.AWAITING_HANDLING,), target=CaseStatus.NO_FURTHER_ACTION, roles=FORCE,
@@ -514,13 +506,13 @@ CASE_MACHINE = Machine(
             action="notify_outcome", label="Tell the complainant the outcome",
             sources=(CaseStatus.HANDLED_OTHERWISE, CaseStatus.NO_FURTHER_ACTION, CaseStatus.INVESTIGATION_REPORTED),
             target=CaseStatus.OUTCOME_NOTIFIED, roles=FORCE_OR_IOPC, payload=OutcomeSummary,
-            preconditions=(_is_complaint,), apply=_apply_outcome, starts=(ClockKind.COMPLAINANT_REVIEW,),
+            preconditions=(_is_complaint,), apply=_copy("outcome_summary"), starts=(ClockKind.COMPLAINANT_REVIEW,),
             cite="PRA 2002 Sch 3 paras 6A, 24; C&M Regs 2020 reg 29"),
         Transition(
             action="request_review", label="Record an application for review",
             sources=(CaseStatus.OUTCOME_NOTIFIED,), target=CaseStatus.REVIEW_REQUESTED, roles=FORCE_OR_IOPC,
             payload=ReviewApplication, rules=(_late_review_needs_reason, _review_body_matches),
-            apply=_apply_review_body, stops=(ClockKind.COMPLAINANT_REVIEW,),
+            apply=_copy("review_body"), stops=(ClockKind.COMPLAINANT_REVIEW,),
             cite="PRA 2002 Sch 3 paras 6A, 25; C&M Regs 2020 regs 29-30"),
         # [R] LPB review staff act under the case-handler or appropriate-authority role at their own body.
         Transition(
@@ -656,32 +648,6 @@ def _finding_within_referral(ctx: Context) -> None:
                 "Gross misconduct cannot be found on a case to answer for misconduct (Conduct Regs 2020 reg 42).")
 
 
-def _apply_severity(ctx: Context):
-    ctx.obj.severity = ctx.payload.severity
-    ctx.obj.likely_proceedings = ctx.payload.likely_proceedings
-    return ["severity", "likely_proceedings"]
-
-
-def _apply_investigator(ctx: Context):
-    ctx.obj.investigator_name = ctx.payload.investigator_name
-    return ["investigator_name"]
-
-
-def _apply_notice(ctx: Context):
-    ctx.obj.notice_served_on = ctx.payload.notice_served_on
-    return ["notice_served_on"]
-
-
-def _apply_case_to_answer(ctx: Context):
-    ctx.obj.case_to_answer = ctx.payload.case_to_answer
-    return ["case_to_answer"]
-
-
-def _apply_finding(ctx: Context):
-    ctx.obj.finding = ctx.payload.finding
-    return ["finding"]
-
-
 def _notice_anchor(ctx: Context) -> dt.date:
     # Conduct Regs 2020 reg 18: representations within 10 working days of the reg 17 notice.
     return ctx.payload.notice_served_on
@@ -723,14 +689,14 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
         Transition(
             action="assess_severity", label="Assess severity", sources=(SubjectStatus.RAISED,),
             target=SubjectStatus.SEVERITY_ASSESSED, roles=AA_OR_IOPC, payload=SeverityAssessment,
-            apply=_apply_severity, cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
+            apply=_copy("severity", "likely_proceedings"), cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
         # Severity may be revised at any time during the investigation.
         Transition(
             action="reassess_severity", label="Revise the severity assessment",
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.INVESTIGATOR_APPOINTED,
                      SubjectStatus.UNDER_INVESTIGATION),
             target=SubjectStatus.SEVERITY_ASSESSED, roles=AA_OR_IOPC, payload=SeverityAssessment,
-            apply=_apply_severity, cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
+            apply=_copy("severity", "likely_proceedings"), cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
         Transition(
             action="close_no_action", label="Close with no further action",
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.NO_CASE_TO_ANSWER),
@@ -747,11 +713,11 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
             action="appoint_investigator", label="Appoint an investigator", sources=(SubjectStatus.SEVERITY_ASSESSED,),
             target=SubjectStatus.INVESTIGATOR_APPOINTED, roles=AA_OR_IOPC, payload=InvestigatorAppointment,
             preconditions=(_severity_is(Severity.MISCONDUCT, Severity.GROSS_MISCONDUCT), _subject_case_investigating),
-            apply=_apply_investigator, cite="Conduct Regs 2020 reg 15"),
+            apply=_copy("investigator_name"), cite="Conduct Regs 2020 reg 15"),
         Transition(
             action="serve_notice", label="Serve the notice of investigation",
             sources=(SubjectStatus.INVESTIGATOR_APPOINTED,), target=SubjectStatus.UNDER_INVESTIGATION,
-            roles=INVESTIGATING, payload=NoticeServed, rules=(_notice_date_valid,), apply=_apply_notice,
+            roles=INVESTIGATING, payload=NoticeServed, rules=(_notice_date_valid,), apply=_copy("notice_served_on"),
             starts=(ClockStart(ClockKind.REPRESENTATIONS, _notice_anchor),), cite="Conduct Regs 2020 regs 17-18"),
         Transition(
             action="submit_report", label="Submit the investigator's report",
@@ -761,7 +727,7 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
         Transition(
             action="decide_case_to_answer", label="Decide there is a case to answer",
             sources=(SubjectStatus.REPORT_SUBMITTED,), target=SubjectStatus.CASE_TO_ANSWER, roles=AA_OR_IOPC,
-            payload=CaseToAnswerDecision, apply=_apply_case_to_answer,
+            payload=CaseToAnswerDecision, apply=_copy("case_to_answer"),
             cite="Conduct Regs 2020 reg 23; PRA 2002 Sch 3 paras 23-24, 27"),
         Transition(
             action="decide_no_case_to_answer", label="Decide there is no case to answer",
@@ -793,7 +759,7 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
             action="conclude_proceedings", label="Record the finding of the proceedings",
             sources=(SubjectStatus.REFERRED_TO_PROCEEDINGS,), target=SubjectStatus.PROCEEDINGS_CONCLUDED,
             roles=AA | {Role.PANEL_MEMBER}, payload=ProceedingsConclusion, rules=(_finding_within_referral,),
-            apply=_apply_finding, cite="Conduct Regs 2020 regs 41-43, 61-63"),
+            apply=_copy("finding"), cite="Conduct Regs 2020 regs 41-43, 61-63"),
     ),
 )
 
