@@ -7,7 +7,15 @@ import datetime as dt
 import factory
 from factory.django import DjangoModelFactory
 
-from forewarn.cases.models import Allegation, Case, CaseStatus, CaseType, Party, SubjectAllegation, SubjectStatus
+from forewarn.cases.models import (
+    Allegation,
+    Case,
+    CaseStatus,
+    CaseType,
+    Party,
+    SubjectAllegation,
+    SubjectStatus,
+)
 from forewarn.core.regimes import regime_for
 from forewarn.organisations.models import Organisation, User, UserRole
 from forewarn.workforce.models import Appointment, Person, RankHeld

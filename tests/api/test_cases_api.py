@@ -67,7 +67,7 @@ def test_recording_refusals_name_the_field_and_write_nothing(handler, api_for):
     assert (body["status"], body["code"], body["field"]) == (422, "validation.failed", "summary")
     vetting = api_for(make_user(Role.VETTING_OFFICER))
     assert vetting.post("/api/cases", NEW_CASE).json()["code"] == "permission.denied"
-    assert Case.objects.count() == 0 and not Event.objects.filter(action="case.record").exists()
+    assert Case.objects.count() == 0 and not Event.objects.filter(action="case.open").exists()
 
 
 def test_case_detail_and_timeline(handler, api_for):
@@ -93,7 +93,7 @@ def test_case_detail_and_timeline(handler, api_for):
     assert detail["subjects"][0]["allegation_number"] == 1
     assert "organisation" in detail and "created_by" not in detail
     timeline = client.get(f"/api/cases/{case_id}/timeline").json()
-    assert [e["action"] for e in timeline] == ["case.record", "party.add", "allegation.add", "subject.add"]
+    assert [e["action"] for e in timeline] == ["case.open", "party.add", "allegation.add", "subject.add"]
     assert "ada@example.org" not in str(timeline)
 
 

@@ -24,7 +24,7 @@ def test_case_record_gives_a_reference_per_organisation_and_year_and_the_regime(
     assert older.reference == "MET-2019-00001"
     assert (first.regime, older.regime) == ("R2020", "R2012")
     assert first.status == CaseStatus.RECEIVED and second.status == CaseStatus.IDENTIFIED
-    assert Event.objects.filter(case=first, action="case.record").count() == 1
+    assert Event.objects.filter(case=first, action="case.open").count() == 1
 
 
 def test_case_record_refuses_a_future_date_and_writes_nothing(handler):

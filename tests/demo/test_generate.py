@@ -44,7 +44,7 @@ def test_generated_states_are_lifecycle_states(generated):
 
 
 def test_every_case_has_its_record_event_and_counters_continue(generated):
-    assert Event.objects.filter(action="case.record").count() == generated.cases
+    assert Event.objects.filter(action="case.open").count() == generated.cases
     assert not Case.objects.filter(events__isnull=True).exists()
     case = Case.objects.order_by("-id").first()
     counter = ReferenceCounter.objects.get(organisation=case.organisation, year=case.came_to_attention_on.year)

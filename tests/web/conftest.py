@@ -28,6 +28,6 @@ def met_case(db):
     SubjectAllegationFactory(allegation=allegation, person=person, name_as_given="")
     Clock.objects.create(case=case, kind="iopc_referral", started_on=dt.date(2024, 1, 15),
                          due_on=dt.date(2024, 1, 16))
-    Event.objects.create(case=case, action="case.record", object_type="cases.case", object_id=case.id,
+    Event.objects.create(case=case, action="case.open", object_type="cases.case", object_id=case.id,
                          occurred_on=case.came_to_attention_on)
     return case

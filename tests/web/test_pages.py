@@ -141,7 +141,7 @@ def test_case_page_shows_parties_allegations_clocks_and_timeline(client, handler
     html = client.get(reverse("web:case-detail", args=[met_case.id])).content.decode()
     assert "Vulnerable" in html
     assert "Smythe" in html and "Ada Fictionalson" in html
-    assert "Recorded the matter" in html
+    assert "Opened the case" in html
     assert "Open statutory steps" in html and "16 Jan 2024" in html
 
 

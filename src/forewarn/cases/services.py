@@ -31,41 +31,12 @@ from forewarn.core.errors import GuardFailed, NotFound, ValidationFailed
 from forewarn.core.lifecycle import run_transition
 from forewarn.core.models import Clock
 from forewarn.core.regimes import regime_for
+from forewarn.core.validation import clean_choice as _choice
+from forewarn.core.validation import clean_past_date as _past_date
+from forewarn.core.validation import clean_text as _text
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
 from forewarn.workforce.models import Person, Rank
-
-
-def _text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(f"{field}: this field is required.", field=field, code="validation.required")
-    if len(value) > max_length:
-        raise ValidationFailed(f"{field}: at most {max_length} characters (got {len(value)}).", field=field,
-                               code="validation.too_long")
-    return value
-
-
-def _past_date(value: dt.date | None, *, field: str, required: bool = False) -> dt.date | None:
-    if value is None:
-        if required:
-            raise ValidationFailed(f"{field}: this field is required.", field=field, code="validation.required")
-        return None
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ValidationFailed(f"{field}: must be a date.", field=field, code="validation.type")
-    if value > timezone.localdate():
-        raise ValidationFailed(f"{field}: {value.isoformat()} is in the future.", field=field, code="date.in_future")
-    return value
-
-
-def _choice(value: str, choices, *, field: str, required: bool = True) -> str:
-    value = (value or "").strip()
-    if not value and not required:
-        return ""
-    if value not in choices.values:
-        raise ValidationFailed(f"{field}: '{value}' is not one of {', '.join(choices.values)}.", field=field,
-                               code="validation.choice")
-    return value
 
 
 def _next_reference(organisation: Organisation, year: int) -> str:
@@ -135,7 +106,7 @@ def case_record(
             restricted=bool(restricted),
             created_by=actor,
         )
-        event_record(actor=actor, action="case.record", obj=case, case=case, occurred_on=came_to_attention_on,
+        event_record(actor=actor, action="case.open", obj=case, case=case, occurred_on=came_to_attention_on,
                      to_state=initial, data={"case_type": case_type, "reference": case.reference,
                                              "regime": case.regime})
     return case

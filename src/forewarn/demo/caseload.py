@@ -3,7 +3,7 @@
 Every case follows a path of states through the real lifecycle tables (`cases.lifecycle`): the
 paths are checked pair by pair against CASE_MACHINE and SUBJECT_ALLEGATION_MACHINE before anything
 is generated, so a generated record is always a state the tables can reach. Clocks still running
-are the ones the tables' transitions start and have not stopped. Each case gets its `case.record`
+are the ones the tables' transitions start and have not stopped. Each case gets its `case.open`
 audit event, so its timeline is never empty.
 
 Shape [R] (IOPC complaints statistics 2023/24 and 2024/25): ~85,000 complaint cases a year for
@@ -283,7 +283,7 @@ class CaseloadGenerator:
             })
             self.allegations += 1
         sink.add(Event, {"id": sink.new_id(Event), "occurred_at": sink.now, "occurred_on": came,
-                         "organisation_id": org_id, "action": "case.record", "object_type": "cases.case",
+                         "organisation_id": org_id, "action": "case.open", "object_type": "cases.case",
                          "object_id": case_id, "case_id": case_id, "to_state": path.states[0],
                          "data": {"case_type": path.case_type, "regime": regime, "generated": True},
                          "from_state": "", "reason": "", "correlation_id": ""})

@@ -85,6 +85,9 @@ class ReferenceCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="unique_counter_org_year")]
 
+    def __str__(self) -> str:
+        return f"{self.organisation.code}-{self.year}: {self.last_number}"
+
 
 class ApiTokenScope(models.TextChoices):
     READ = "read", "Read"

@@ -18,11 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from forewarn.audit.services import event_record
+from forewarn.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 # The same field rules as case intake (shared so both refuse input alike).
-from forewarn.cases.services import _past_date as _date
-from forewarn.cases.services import _text
-from forewarn.core.errors import NotFound, PermissionDenied, ValidationFailed
+from forewarn.core.validation import clean_choice as _choice
+from forewarn.core.validation import clean_past_date as _date
+from forewarn.core.validation import clean_text as _text
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, Role
 from forewarn.workforce.models import (
@@ -45,15 +46,6 @@ FORCE_KINDS = (OrganisationKind.TERRITORIAL_FORCE, OrganisationKind.NATIONAL_FOR
 
 
 # -- validation helpers --------------------------------------------------------------------------
-def _choice(value, choices, *, field: str, allowed=None) -> str:
-    value = (value or "").strip()
-    allowed = [str(c) for c in (allowed or choices.values)]
-    if value not in allowed:
-        raise ValidationFailed(f"{field}: '{value}' is not one of {', '.join(allowed)}.", field=field,
-                               code="validation.choice")
-    return value
-
-
 def _force(organisation_id: int, *, field: str) -> Organisation:
     org = Organisation.objects.filter(pk=organisation_id, kind__in=FORCE_KINDS).first()
     if org is None:

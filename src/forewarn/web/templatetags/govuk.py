@@ -61,7 +61,7 @@ def standard_label(code: str) -> str:
 
 
 _EVENT_WORDS = {
-    "case.record": "Recorded the matter",
+    "case.open": "Opened the case",
     "party.add": "Added a party",
     "allegation.add": "Added an allegation",
     "subject.add": "Added a subject officer",
@@ -83,10 +83,6 @@ def event_text(context, event) -> str:
     cache = context.render_context
     if "event_labels" not in cache:
         cache["event_labels"] = _machine_labels()
-    # Only a lifecycle step has a from-state; "case.record" (the intake service) shares its name with the
-    # case machine's "record" step, so the fixed phrases are tried first for events without one.
-    if not event.from_state and event.action in _EVENT_WORDS:
-        return _EVENT_WORDS[event.action]
     words = cache["event_labels"].get(event.action) or _EVENT_WORDS.get(event.action)
     return words or event.action.replace("_", " ").replace(".", ": ").capitalize()
 
