@@ -187,3 +187,12 @@ def test_my_work_query_count(client, handler, met_case, django_assert_max_num_qu
     client.force_login(handler)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("web:my-work")).status_code == 200
+
+
+def test_person_page_shows_findings_in_words(client, handler, met_case):
+    subject = met_case.subjects.filter(person__isnull=False).get()
+    subject.finding = "gross_misconduct"
+    subject.save(update_fields=["finding"])
+    client.force_login(handler)
+    html = client.get(reverse("web:person-detail", args=[subject.person_id])).content.decode()
+    assert "Gross misconduct" in html and "gross_misconduct" not in html

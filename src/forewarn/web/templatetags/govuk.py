@@ -56,6 +56,13 @@ def category_label(code: str) -> str:
 
 
 @register.filter
+def finding_label(code: str) -> str:
+    from forewarn.proceedings.models import Finding
+
+    return str(Finding(code).label) if code in Finding.values else str(code)
+
+
+@register.filter
 def standard_label(code: str) -> str:
     return str(Standard(code).label) if code in Standard.values else str(code)
 
