@@ -108,3 +108,27 @@ def test_diagrams(tmp_path):
     result = run("diagrams", "--output", out)
     assert result.exit_code == 0, result.output
     assert out.read_text().strip()
+
+
+def test_token_issue_prints_a_working_secret_once_and_revoke_stops_it(client):
+    from forewarn.organisations.models import ApiToken
+
+    user = make_user(Role.CASE_HANDLER)
+    result = run("token", "issue", "--user", user.username, "--name", "script", "--scopes", "read")
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    token = ApiToken.objects.get(user=user)
+    assert secret not in (token.token_hash, token.prefix) and token.scopes == ["read"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/api/me", **auth).status_code == 200
+    assert run("token", "revoke", "--user", user.username, token.pk).exit_code == 0
+    assert client.get("/api/me", **auth).status_code == 401
+
+
+def test_token_issue_refuses_bad_scopes_with_exit_2_and_writes_nothing():
+    from forewarn.organisations.models import ApiToken
+
+    user = make_user(Role.CASE_HANDLER)
+    result = run("token", "issue", "--user", user.username, "--name", "x", "--scopes", "admin")
+    assert result.exit_code == 2 and "scopes" in result.output
+    assert not ApiToken.objects.exists()

@@ -225,6 +225,42 @@ def diagrams(output: str) -> None:
     click.echo(f"Wrote {write_lifecycle_docs(output)}")
 
 
+@main.group()
+def token() -> None:
+    """API tokens: bearer secrets bound to a user, scoped, revocable, stored only as a hash."""
+
+
+@token.command(name="issue")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this user (or FOREWARN_USER).")
+@click.option("--for-user", "for_user", default=None, help="Issue for another user (administrators only).")
+@click.option("--name", required=True, help="What the token is for, e.g. 'case export script'.")
+@click.option("--scopes", default="read", show_default=True, help="Comma-separated: read, write.")
+def token_issue(user: str, for_user: str | None, name: str, scopes: str) -> None:
+    """Issue a token and print its secret once."""
+    _setup_django()
+    from forewarn.organisations.services import api_token_issue
+
+    actor = _actor(user)
+    holder = _actor(for_user) if for_user else actor
+    issued, secret = api_token_issue(actor=actor, user_id=holder.pk, name=name,
+                                     scopes=[s.strip() for s in scopes.split(",") if s.strip()])
+    click.echo(f"Token {issued.pk} ({issued.prefix}…) for {holder.username}, scopes {', '.join(issued.scopes)}.")
+    click.echo("Secret (shown once; send it as 'Authorization: Bearer <secret>'):")
+    click.echo(secret)
+
+
+@token.command(name="revoke")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this user (or FOREWARN_USER).")
+@click.argument("token_id", type=int)
+def token_revoke(user: str, token_id: int) -> None:
+    """Revoke a token at once."""
+    _setup_django()
+    from forewarn.organisations.services import api_token_revoke
+
+    api_token_revoke(actor=_actor(user), token_id=token_id)
+    click.echo(f"Token {token_id} revoked.")
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main()
 
