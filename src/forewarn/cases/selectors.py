@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from forewarn.cases.models import Allegation, Case, Party, SubjectAllegation
@@ -35,7 +36,11 @@ def case_list(*, actor, case_type: str = "", status: str = "", category: str = "
         qs = qs.filter(Q(reference__icontains=term) | Q(summary__icontains=term)
                        | Exists(SubjectAllegation.objects.filter(case=OuterRef("pk")).filter(
                            Q(name_as_given__icontains=term) | Q(person__family_name__icontains=term))))
-    return qs.annotate(allegation_count=Count("allegations", distinct=True))
+    # A correlated subquery, not Count() over a join: PostgreSQL then counts allegations only for the
+    # page of rows returned, instead of grouping every case in scope before the LIMIT.
+    allegation_count = (Allegation.objects.filter(case=OuterRef("pk")).order_by().values("case")
+                        .annotate(n=Count("*")).values("n"))
+    return qs.annotate(allegation_count=Coalesce(Subquery(allegation_count), 0))
 
 
 def case_get_for_actor(*, actor, case_id: int) -> Case:
