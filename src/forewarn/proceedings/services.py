@@ -19,6 +19,7 @@ from forewarn.core.errors import GuardFailed, NotFound, TransitionNotAllowed, Va
 from forewarn.core.lifecycle import require, run_transition
 from forewarn.core.models import Clock
 from forewarn.core.regimes import panel_regime_for
+from forewarn.core.validation import clean_text
 from forewarn.organisations.models import Role
 from forewarn.organisations.permissions import LIST_REFERRAL, case_scope_q, require_role
 from forewarn.proceedings import rules
@@ -54,13 +55,8 @@ CLOSED_SUBJECT_STATES = frozenset({
 
 
 def _text(value: str | None, *, field: str, max_length: int, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise ValidationFailed(f"{field}: this field is required.", field=field, code="validation.required")
-    if len(value) > max_length:
-        raise ValidationFailed(f"{field}: at most {max_length} characters (got {len(value)}).", field=field,
-                               code="validation.too_long")
-    return value
+    """Text checks as everywhere else, but required unless said otherwise (proceedings need reasons)."""
+    return clean_text(value, field=field, max_length=max_length, required=required)
 
 
 def _past_date(value, *, field: str) -> dt.date:
