@@ -95,23 +95,21 @@ def event_text(context, event) -> str:
 
 
 # -- form fields -----------------------------------------------------------------------------------------
+# Most specific first: CheckboxSelectMultiple subclasses RadioSelect.
+_WIDGET_KINDS = (
+    (forms.HiddenInput, "hidden"),
+    (forms.CheckboxSelectMultiple, "checkboxes"),
+    (forms.RadioSelect, "radios"),
+    (forms.Select, "select"),
+    (forms.CheckboxInput, "checkbox"),
+    (forms.Textarea, "textarea"),
+)
+
+
 def _kind(bound: forms.BoundField) -> str:
-    field, widget = bound.field, bound.field.widget
-    if isinstance(field, DateField):
+    if isinstance(bound.field, DateField):
         return "date"
-    if isinstance(widget, forms.HiddenInput):
-        return "hidden"
-    if isinstance(widget, forms.CheckboxSelectMultiple):
-        return "checkboxes"
-    if isinstance(widget, forms.RadioSelect):
-        return "radios"
-    if isinstance(widget, forms.Select):
-        return "select"
-    if isinstance(widget, forms.CheckboxInput):
-        return "checkbox"
-    if isinstance(widget, forms.Textarea):
-        return "textarea"
-    return "input"
+    return next((kind for widget, kind in _WIDGET_KINDS if isinstance(bound.field.widget, widget)), "input")
 
 
 def _selected(bound: forms.BoundField) -> set[str]:
