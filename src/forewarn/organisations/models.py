@@ -46,6 +46,13 @@ class Role(models.TextChoices):
     VETTING_OFFICER = "vetting_officer", "Vetting officer"
     PANEL_MEMBER = "panel_member", "Panel member"
     ADMINISTRATOR = "administrator", "Administrator"
+    # Head of the force's professional standards department: restricts cases, is told of every
+    # break-glass opening, and reads who has viewed a record (issue #3).
+    HEAD_OF_STANDARDS = "head_of_standards", "Head of professional standards"
+    # The officer a case is about, and their representative (Police Federation, staff association or
+    # lawyer; Conduct Regs 2020 reg 7): they see only the cases they are named on, redacted.
+    SUBJECT_OFFICER = "subject_officer", "Subject officer"
+    SUBJECT_REPRESENTATIVE = "subject_representative", "Subject officer's representative"
 
 
 class User(AbstractUser):
