@@ -73,6 +73,14 @@ class ReviewBody(models.TextChoices):
     LOCAL_POLICING_BODY = "lpb", "Local policing body"
 
 
+class RestrictionKind(models.TextChoices):
+    """Why a case is restricted to named participants."""
+
+    ANTI_CORRUPTION = "anti_corruption", "Anti-corruption"
+    COVERT = "covert", "Covert investigation"
+    PSD_SUBJECT = "psd_subject", "The subject works in professional standards"
+
+
 class Case(VersionedModel):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="cases",
@@ -103,7 +111,9 @@ class Case(VersionedModel):
         max_length=16, choices=SuspensionStatus.choices, default=SuspensionStatus.ACTIVE)
     suspension_since = models.DateField(null=True, blank=True)
 
+    # Restricted cases are visible only to their named participants (organisations.permissions).
     restricted = models.BooleanField(default=False, help_text="Anti-corruption, covert or PSD subject.")
+    restriction_kind = models.CharField(max_length=24, choices=RestrictionKind.choices, blank=True)
     created_by = models.ForeignKey("organisations.User", null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -143,6 +153,9 @@ class Party(VersionedModel):
     postcode = models.CharField(max_length=10, blank=True)
     is_vulnerable = models.BooleanField(default=False)
     vulnerability_notes = models.TextField(max_length=2000, blank=True)
+    # A party whose very presence is withheld from the subject officer and their representative
+    # (e.g. a witness at risk); see cases.redaction.
+    restricted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -251,3 +264,54 @@ class SubjectAllegation(VersionedModel):
         parts = [self.get_rank_as_given_display() if self.rank_as_given else "", self.name_as_given,
                  f"#{self.number_as_given}" if self.number_as_given else ""]
         return " ".join(p for p in parts if p) or "Unidentified officer"
+
+
+class ParticipantRole(models.TextChoices):
+    """How a user is named on a case. A participant must hold the organisation role of the same name."""
+
+    CASE_HANDLER = "case_handler", "Case handler"
+    APPROPRIATE_AUTHORITY = "appropriate_authority", "Appropriate authority"
+    HEAD_OF_STANDARDS = "head_of_standards", "Head of professional standards"
+    INVESTIGATOR = "investigator", "Investigator"
+    IOPC_CASEWORKER = "iopc_caseworker", "IOPC caseworker"
+    SUBJECT_OFFICER = "subject_officer", "Subject officer"
+    SUBJECT_REPRESENTATIVE = "subject_representative", "Subject officer's representative"
+
+
+class CaseParticipant(models.Model):
+    """A user named on a case: it gives them sight of it, restricted or not (organisations.permissions)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey("organisations.User", on_delete=models.CASCADE, related_name="case_participations")
+    role = models.CharField(max_length=32, choices=ParticipantRole.choices)
+    added_by = models.ForeignKey("organisations.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="unique_case_participant")]
+        indexes = [models.Index(fields=["user", "case"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} on {self.case_id}"
+
+
+class BreakGlassGrant(models.Model):
+    """Time-limited sight of a restricted case for an administrator who gave a reason.
+
+    Each grant is also an audit event and a notice to the force's head of professional standards,
+    who sees the grants on their My work page.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="break_glass_grants")
+    user = models.ForeignKey("organisations.User", on_delete=models.PROTECT, related_name="break_glass_grants")
+    reason = models.TextField(max_length=2000)
+    opened_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.case_id} at {self.opened_at:%Y-%m-%d %H:%M}"

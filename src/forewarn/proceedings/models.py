@@ -117,6 +117,36 @@ class Proceeding(VersionedModel):
         return f"{self.get_form_display()} — {self.case.reference}"
 
 
+class PanelRole(models.TextChoices):
+    CHAIR = "chair", "Chair"
+    MEMBER = "member", "Member"
+
+
+class PanelMember(models.Model):
+    """A user who sits on a proceeding's panel: they see its case's papers until it closes
+    (organisations.permissions.PANEL_CLOSED_STATUSES). Appointed by the appropriate authority
+    (Conduct Regs 2020 reg 28)."""
+
+    proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="panel_members")
+    user = models.ForeignKey("organisations.User", on_delete=models.PROTECT, related_name="panel_seats")
+    role = models.CharField(max_length=8, choices=PanelRole.choices)
+    added_by = models.ForeignKey("organisations.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["proceeding_id", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["proceeding", "user"], name="unique_panel_member"),
+            # A hearing panel has one chair (Conduct Regs 2020 reg 28; SI 2024/521 from 7 May 2024).
+            models.UniqueConstraint(fields=["proceeding"], condition=models.Q(role="chair"),
+                                    name="one_panel_chair"),
+        ]
+        indexes = [models.Index(fields=["user", "proceeding"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.proceeding_id}"
+
+
 class ProceedingAllegation(models.Model):
     proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="items")
     subject_allegation = models.ForeignKey("cases.SubjectAllegation", on_delete=models.PROTECT, related_name="+")
