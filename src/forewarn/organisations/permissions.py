@@ -45,7 +45,7 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
-from forewarn.core.errors import PermissionDenied
+from forewarn.core.errors import PermissionDenied, ValidationFailed
 from forewarn.organisations.models import OrganisationKind, Role
 
 ALL_ROLES = frozenset(Role.values)
@@ -70,6 +70,14 @@ PANEL_CLOSED_STATUSES = frozenset({"final", "withdrawn", "remitted"})
 BREAK_GLASS_MINUTES = 60
 
 
+class ReasonRequired(ValidationFailed):
+    """A restricted record is shown only to a reader who states why (issue #3: reads of restricted
+    records require a reason). Raised only inside the reader's scope, so it confirms nothing."""
+
+    code = "access.reason_required"
+    title = "Say why you are opening this restricted record"
+
+
 class Scope(StrEnum):
     """Which records an action may touch, beyond the role (see `ScopeRule` docs in `ACTIONS`)."""
 
@@ -80,6 +88,7 @@ class Scope(StrEnum):
     OWNING_FORCE = "owning_force"  # a case of the actor's own force, restricted or not (break glass)
     PEOPLE = "people"  # the national register of people: the role is the scope
     OWN_USERS = "own_users"  # users (and their tokens) of the actor's own organisation, or oneself
+    COMPLAINANT = "complainant"  # a complainant's portal session: their own case only, no staff account
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,8 @@ ACTIONS: dict[str, Rule] = _table(
     Rule("document.upload", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Role.IOPC_CASEWORKER},
          Scope.CASE, "Attach a document to a case"),
     Rule("document.read", CASE_READERS, Scope.CASE, "Read a case's documents"),
+    Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.CASE,
+         "Write a letter to a complainant from a template"),
     Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
          "Send a complainant a letter (recording decision, outcome and review rights)"),
     # Proceedings.
@@ -164,6 +175,10 @@ ACTIONS: dict[str, Rule] = _table(
     Rule("workforce.edit", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Create, rename and transfer people in the workforce"),
     Rule("workforce.import", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION, "Import a workforce roster"),
+    # The complainant's own view (no staff account): a one-time code by e-mail opens one case's
+    # status, next step, dates, letters and review rights. No staff role reaches it.
+    Rule("portal.sign_in", frozenset(), Scope.PUBLIC, "Ask for and enter a one-time code, or leave"),
+    Rule("portal.case.read", frozenset(), Scope.COMPLAINANT, "Follow one's own complaint"),
     # Accounts.
     Rule("api_token.manage", ALL_ROLES, Scope.OWN_USERS,
          "Issue and revoke API tokens: one's own, or (administrators) their organisation's users'"),

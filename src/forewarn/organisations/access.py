@@ -1,0 +1,211 @@
+"""Every web view and API operation declares its permission action; one guard enforces it.
+
+    @requires("party.add")                      # a web view or a ninja operation (below the router decorator)
+    def party_add(request, case_id): ...
+
+    @requires(lambda kw: f"{kw['machine']}.{kw['action']}")   # the action depends on the URL
+    def action(request, machine, obj_id, action): ...
+
+The guard runs before the view, in the order organisations.permissions prescribes:
+
+1. every record the URL names is looked up through its access helper (`OBJECT_PARAMETERS`, by
+   URL parameter name) — out of scope or absent is NotFound, a 404, whatever the actor's role;
+2. the actor's role is checked against the action's rule — a missing role is a 403, and only
+   ever on records already in scope (or on an action that names no record).
+
+A URL parameter ending in `_id` that has no access helper here is refused (fail closed): whoever adds
+such a route must say how its records are scoped. The declared action is kept on the view
+(`view.permission`) and in the OpenAPI document (`x-permission`), which is how
+tests/security/test_authorisation_matrix.py finds every endpoint and checks it against the table.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+
+from forewarn.core.errors import NotFound, PermissionDenied
+from forewarn.organisations import permissions
+
+Action = str | Callable[[dict[str, Any]], str | None]
+
+
+# -- access helpers by URL parameter -------------------------------------------------------------
+def _case(actor, value, kwargs):
+    from forewarn.cases.selectors import case_get_for_actor
+
+    return case_get_for_actor(actor=actor, case_id=value)
+
+
+def _allegation(actor, value, kwargs):
+    from forewarn.cases.selectors import allegation_get_for_actor
+
+    return allegation_get_for_actor(actor=actor, allegation_id=value)
+
+
+def _subject(actor, value, kwargs):
+    from forewarn.cases.selectors import subject_allegation_get_for_actor
+
+    return subject_allegation_get_for_actor(actor=actor, subject_allegation_id=value)
+
+
+def _person(actor, value, kwargs):
+    from forewarn.workforce.selectors import person_get_for_actor
+
+    return person_get_for_actor(actor=actor, person_id=value)
+
+
+def _proceeding(actor, value, kwargs):
+    from forewarn.proceedings.selectors import proceeding_get_for_actor
+
+    return proceeding_get_for_actor(actor=actor, proceeding_id=value)
+
+
+def _challenge(actor, value, kwargs):
+    from forewarn.proceedings.selectors import challenge_get_for_actor
+
+    return challenge_get_for_actor(actor=actor, challenge_id=value)
+
+
+def _document(actor, value, kwargs):
+    from forewarn.documents.selectors import document_get_for_actor
+
+    return document_get_for_actor(actor=actor, document_id=value)
+
+
+def _lifecycle_record(actor, value, kwargs):
+    from forewarn.core.api import machine_named, visible_object
+
+    return visible_object(actor=actor, machine=machine_named(str(kwargs.get("machine", ""))), obj_id=value)
+
+
+def _within_parent(actor, value, kwargs):
+    """A key under a record already resolved from the same URL (e.g. the user of a panel seat)."""
+    return None
+
+
+OBJECT_PARAMETERS: dict[str, Callable] = {
+    "case_id": _case,
+    "allegation_id": _allegation,
+    "subject_id": _subject,
+    "subject_allegation_id": _subject,
+    "person_id": _person,
+    "proceeding_id": _proceeding,
+    "challenge_id": _challenge,
+    "document_id": _document,
+    "obj_id": _lifecycle_record,
+    # Keys that only make sense under a parent record named in the same URL.
+    "user_id": _within_parent,
+}
+# Parameters that name something under a parent; the URL must also name one of PARENTS.
+CHILD_PARAMETERS = frozenset({"user_id"})
+PARENTS = frozenset(OBJECT_PARAMETERS) - CHILD_PARAMETERS
+
+
+# Views that reach no staff record, or scope themselves by something other than a staff account
+# (the complainant's portal session): the guard only records their declaration.
+SELF_SCOPED = frozenset({permissions.Scope.PUBLIC, permissions.Scope.COMPLAINANT})
+
+
+def resolve_objects(actor, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Look up every record a URL names through its access helper (NotFound outside scope)."""
+    found = {}
+    names = [n for n in kwargs if n.endswith("_id")]
+    for name in names:
+        loader = OBJECT_PARAMETERS.get(name)
+        if loader is None:
+            raise ImproperlyConfigured(f"URL parameter '{name}' has no access helper in "
+                                       "forewarn.organisations.access.OBJECT_PARAMETERS (deny by default).")
+        if name in CHILD_PARAMETERS and not (set(names) & PARENTS):
+            raise ImproperlyConfigured(f"URL parameter '{name}' needs a parent record in the same URL.")
+        found[name] = loader(actor, kwargs[name], kwargs)
+    return found
+
+
+def action_for(declared: Action, kwargs: dict[str, Any]) -> str:
+    """The action a request performs; an action the URL names but the tables lack is NotFound."""
+    name = declared(kwargs) if callable(declared) else declared
+    if not name:
+        raise NotFound("No such action.")
+    try:
+        permissions.rule_for(name)
+    except KeyError:
+        raise NotFound(f"No action {name[:80]}.") from None
+    return name
+
+
+def check(actor, declared: Action, kwargs: dict[str, Any]) -> str:
+    """Scope first (NotFound), then role (PermissionDenied). Returns the action name."""
+    if not callable(declared) and permissions.rule_for(declared).scope in SELF_SCOPED:
+        return declared
+    resolve_objects(actor, kwargs)
+    name = action_for(declared, kwargs)
+    permissions.require(actor, name)
+    return name
+
+
+# -- decorators ---------------------------------------------------------------------------------
+def requires(action: Action):
+    """Declare and enforce the permission action of a web view or a ninja operation.
+
+    For ninja, put it below the router decorator: the guard then runs after authentication and
+    input parsing, with the typed path parameters. For web views it raises Http404 or Django's
+    PermissionDenied (the 403 page).
+    """
+    if isinstance(action, str):
+        permissions.rule_for(action)  # an undeclared action fails at import, not at the first request
+
+    def decorate(view):
+        if isinstance(view, type):  # a class-based view: guard dispatch, declare on the class
+            view.dispatch = requires(action)(view.dispatch)
+            view.permission = action
+            return view
+
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            request = args[1] if len(args) > 1 and not hasattr(args[0], "method") else args[0]
+            if _is_ninja(request):
+                check(request.auth, action, kwargs)  # DomainErrors become problem responses in forewarn.api
+                return view(*args, **kwargs)
+            try:
+                check(request.user, action, kwargs)
+            except NotFound as err:
+                raise Http404(err.message) from None
+            except PermissionDenied as err:
+                raise DjangoPermissionDenied(err.message) from None
+            return view(*args, **kwargs)
+
+        guarded.permission = action
+        return guarded
+
+    return decorate
+
+
+def _is_ninja(request) -> bool:
+    # ninja sets request.auth once its authentication has passed; a web request never has it.
+    return hasattr(request, "auth")
+
+
+def permission_of(view) -> Action | None:
+    """The action a view declared, looking through Django's and ninja's wrappers; None if it declared none."""
+    for candidate in (view, getattr(view, "view_class", None), getattr(view, "__wrapped__", None)):
+        if candidate is not None and getattr(candidate, "permission", None) is not None:
+            return candidate.permission
+    return None
+
+
+def declare_in_openapi(api) -> None:
+    """Copy each ninja operation's declared action into its OpenAPI entry as `x-permission`."""
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                declared = permission_of(operation.view_func)
+                if declared is None:
+                    continue
+                label = declared if isinstance(declared, str) else "lifecycle transition named in the path"
+                operation.openapi_extra = {**(operation.openapi_extra or {}), "x-permission": label}
