@@ -16,6 +16,7 @@ from ninja.security import SessionAuth
 from forewarn.cases.api import router as cases_router
 from forewarn.core.api import router as lifecycle_router
 from forewarn.core.errors import DomainError
+from forewarn.documents.api import router as documents_router
 from forewarn.organisations.api import BearerToken
 from forewarn.organisations.api import router as organisations_router
 from forewarn.proceedings.api import router as proceedings_router
@@ -57,7 +58,7 @@ def on_validation_error(request, exc: ValidationError):
     errors = []
     for err in exc.errors:
         loc = [str(part) for part in err.get("loc", ())]
-        if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form", "file"}:
             loc = loc[1:]
         # ninja names the body parameter itself ('body.data.x'); the client never sees that name.
         if loc and loc[0] == "data" and len(loc) > 1:
@@ -102,5 +103,6 @@ api.add_router("", organisations_router)
 api.add_router("", cases_router)
 api.add_router("", proceedings_router)
 api.add_router("", workforce_router)
+api.add_router("", documents_router)
 # Last: its paths start with a parameter ('/{machine}/{obj_id}/actions') and must not shadow the others.
 api.add_router("", lifecycle_router)

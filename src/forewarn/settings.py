@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "forewarn.cases",
     "forewarn.proceedings",
     "forewarn.audit",
+    "forewarn.documents",
+    "forewarn.portal",
     "forewarn.web",
 ]
 
@@ -123,6 +125,16 @@ X_FRAME_OPTIONS = "DENY"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Forewarn <no-reply@forewarn.invalid>")
+
+# Uploaded documents: stored under random names and never served by URL (no MEDIA_URL route); a
+# download goes through a view that checks the reader's scope. Owner-only file modes.
+MEDIA_ROOT = Path(env.str("FOREWARN_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+FOREWARN_MAX_UPLOAD_BYTES = env.int("FOREWARN_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+# The address complainants are given in letters for following their complaint (/follow/).
+FOREWARN_PUBLIC_URL = env.str("FOREWARN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

@@ -68,6 +68,9 @@ EXPECTED_ROUTES = {
     ("post", "/api/proceedings"), ("get", "/api/proceedings/{proceeding_id}"),
     ("post", "/api/proceedings/{proceeding_id}/challenges"), ("post", "/api/list-referrals"),
     ("get", "/api/people"), ("get", "/api/people/{person_id}"), ("get", "/api/clocks/overdue"),
+    ("get", "/api/cases/{case_id}/documents"), ("post", "/api/cases/{case_id}/documents"),
+    ("post", "/api/cases/{case_id}/letters"), ("get", "/api/documents/{document_id}"),
+    ("get", "/api/documents/{document_id}/content"),
 }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "forewarn.portal"
+    label = "portal"
+    verbose_name = "Complainant portal"
