@@ -188,3 +188,30 @@ def test_api_issue_letter(caseworker):
     refused = client.post(f"/api/cases/{case.id}/letters", {"party_id": party.id, "template": "nope"},
                           content_type="application/json", **auth)
     assert refused.status_code == 422 and refused.json()["field"] == "template"
+
+
+def test_case_page_says_which_letters_the_complainant_has_not_been_sent(client, caseworker):
+    case, party = complaint_with_outcome(caseworker)
+    sign_in(client, caseworker)
+    url = reverse("web:case-detail", args=[case.id])
+    html = client.get(url).content.decode()
+    assert 'id="letters-due"' in html
+    assert f"The decision on recording your complaint — to {party.full_name}" in html
+    assert "The outcome of your complaint and your right to a review" in html
+    for template in ("recording_decision", "outcome"):
+        services.letter_issue(actor=caseworker, case_id=case.id, party_id=party.id, template=template,
+                              review_body="lpb")
+    assert 'id="letters-due"' not in client.get(url).content.decode()
+
+
+def test_a_large_upload_spooled_to_disk_is_stored_whole(client, handler, media_root):
+    # Above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) Django hands the view a temporary file, not memory.
+    content = ("A fictional witness statement line.\n" * 90_000).encode()
+    case = CaseFactory()
+    sign_in(client, handler)
+    response = client.post(reverse("documents:upload", args=[case.id]),
+                           {"kind": "statement", "title": "Long statement", "file": upload("long.txt", content)})
+    assert response.status_code == 302
+    [path] = stored_files(media_root)
+    assert path.read_bytes() == content and Document.objects.get().size == len(content)
+    assert oct(path.stat().st_mode & 0o777) == oct(0o600)  # owner-only (FILE_UPLOAD_PERMISSIONS)

@@ -14,8 +14,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from forewarn.audit.models import Event
+from forewarn.audit.models import Event, EventKind
 from forewarn.cases.models import CaseStatus, PartyRole
+from forewarn.cases.selectors import case_detail
 from forewarn.documents import services as documents
 from forewarn.portal import services
 from forewarn.portal.models import AccessCode
@@ -130,14 +131,27 @@ def test_the_portal_session_opens_no_staff_page(client, ask, complaint):
 
 
 def test_every_access_and_attempt_is_audited_with_the_party_and_no_actor(client, ask, complaint):
-    party = complaint["party"]
+    case, party, letter = complaint["case"], complaint["party"], complaint["letter"]
     _open(client, ask, complaint)
     client.get(reverse("portal:case"))
-    client.get(reverse("portal:letter", args=[complaint["letter"].id]))
-    for action in ("portal.code_sent", "portal.code_accepted", "portal.case_viewed", "portal.letter_downloaded"):
+    client.get(reverse("portal:letter", args=[letter.id]))
+    for action in ("portal.code_sent", "portal.code_accepted"):
         event = _portal_events(action).get()
-        assert event.actor_id is None and event.case_id == complaint["case"].id, action
-        assert event.data["party_id"] == party.id, action
+        assert (event.kind, event.actor_id) == (EventKind.CHANGE, None), action
+        assert event.data["party_id"] == party.id and event.data["case_id"] == case.id, action
+        # Security events, not steps of the case: the statutory timeline does not show them.
+        assert event.case_id is None, action
+    reads = Event.objects.filter(kind=EventKind.READ, actor__isnull=True)
+    assert {(e.object_type, e.object_id) for e in reads} == {("cases.case", case.id), ("documents.document", letter.id)}
+    assert all(e.case_id == case.id and e.data == {"party_id": party.id, "party_role": "complainant",
+                                                   "case_id": case.id, "via": "portal"} for e in reads)
+
+
+def test_portal_events_stay_off_the_case_timeline(client, ask, complaint, caseworker):
+    _open(client, ask, complaint)
+    client.get(reverse("portal:case"))
+    timeline = case_detail(actor=caseworker, case_id=complaint["case"].id)["timeline"]
+    assert timeline and not [e for e in timeline if e.action.startswith("portal.") or e.kind != EventKind.CHANGE]
 
 
 def test_the_same_neutral_answer_whether_or_not_anything_matched(client, ask, complaint):
@@ -168,8 +182,8 @@ def test_a_wrong_code_is_refused_and_counted(client, ask, complaint):
     assert client.get(reverse("portal:case")).status_code == 302  # still outside
     assert AccessCode.objects.get().attempts == 1
     event = _portal_events("portal.code_rejected").get()
-    assert event.data == {"party_id": complaint["party"].id, "party_role": "complainant", "attempts": 1,
-                          "reason": "wrong"}
+    assert event.data == {"party_id": complaint["party"].id, "party_role": "complainant",
+                          "case_id": complaint["case"].id, "attempts": 1, "reason": "wrong"}
     assert _enter(client, right).status_code == 302  # a slip does not lock the complainant out
 
 

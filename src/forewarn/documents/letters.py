@@ -48,6 +48,9 @@ class LetterTemplate:
     title: str
     cite: str
     ready: Callable[[Case], str | None]  # None when the letter may be sent, else why not
+    # Whether a letter sent before the case's current status counts: a recording decision is told
+    # once; an outcome is told again after a re-investigation.
+    once: bool = True
 
     @property
     def template_name(self) -> str:
@@ -59,7 +62,7 @@ LETTER_TEMPLATES: dict[str, LetterTemplate] = {
         LetterTemplate("recording_decision", "The decision on recording your complaint",
                        "PRA 2002 s12, Sch 3 para 2", _recording_decided),
         LetterTemplate("outcome", "The outcome of your complaint and your right to a review",
-                       "PRA 2002 Sch 3 paras 6A, 24-25; C&M Regs 2020 regs 29-30", _outcome_given),
+                       "PRA 2002 Sch 3 paras 6A, 24-25; C&M Regs 2020 regs 29-30", _outcome_given, once=False),
     ]
 }
 

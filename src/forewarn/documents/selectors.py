@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from forewarn.cases.models import Case, Party
+from forewarn.cases.models import Case, Party, PartyRole
 from forewarn.core.errors import NotFound
+from forewarn.documents.letters import LETTER_TEMPLATES, LetterTemplate
 from forewarn.documents.models import Document, DocumentKind
 from forewarn.organisations import permissions
 
@@ -40,3 +42,18 @@ def letters_for_party(*, party: Party) -> QuerySet[Document]:
     """Letters addressed to one party, newest first. The caller has already scoped the party."""
     return (Document.objects.filter(recipient_party=party, case_id=party.case_id, kind=DocumentKind.LETTER)
             .order_by("-created_at", "-id"))
+
+
+def letters_due(*, case: Case, documents: list[Document]) -> list[tuple[LetterTemplate, Party]]:
+    """The letters the case has reached but a complainant has not been sent (from `documents`)."""
+    due = []
+    for template in LETTER_TEMPLATES.values():
+        if template.ready(case) is not None:
+            continue
+        since = None if template.once else case.status_since
+        for party in Party.objects.filter(case=case, role=PartyRole.COMPLAINANT).order_by("id"):
+            sent = any(d.template == template.key and d.recipient_party_id == party.pk
+                       and (since is None or timezone.localdate(d.created_at) >= since) for d in documents)
+            if not sent:
+                due.append((template, party))
+    return due

@@ -9,7 +9,9 @@ that one case, through that one party, and nothing else.
 Codes: 8 random digits (`secrets`), kept only as a keyed hash, valid for 15 minutes, used once,
 dead after 5 wrong tries (OWASP ASVS 2.7.2, 2.7.6; NIST SP 800-63B 5.1.3 and 5.2.2). Requests are
 limited per case reference and per e-mail address. Every request, every code entered and every
-page the complainant sees is an audit event with no actor and the party in its data.
+page the complainant sees is an audit event with no actor and the party in its data. Code events
+are security events, not steps of the case, so they stay off the case's statutory timeline (which
+the subject officer's side may read); page views are read events, like a member of staff's.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from forewarn.audit.services import event_record
+from forewarn.audit.services import event_record, read_record
 from forewarn.cases.models import CaseType, Party, PartyRole
 from forewarn.core.errors import DomainError
 from forewarn.portal.models import AccessAttempt, AccessCode, AttemptKind
@@ -102,7 +104,12 @@ def _matching_party(reference: str, email: str) -> Party | None:
 
 
 def _party_data(party: Party | None) -> dict:
-    return {"party_id": party.pk, "party_role": party.role} if party else {}
+    return {"party_id": party.pk, "party_role": party.role, "case_id": party.case_id} if party else {}
+
+
+def _as_typed(reference: str) -> str:
+    """The reference as typed, for the audit record: bounded, and storable (no NUL in PostgreSQL JSON)."""
+    return reference[:REFERENCE_MAX].replace("\x00", "")
 
 
 def _send_code(*, address: str, reference: str, code: str) -> None:
@@ -132,12 +139,11 @@ def access_code_request(*, reference: str, email: str) -> None:
                                                throttled=throttled, created_at=now)
         if throttled:
             event_record(actor=None, action="portal.code_request_throttled", obj=party or attempt,
-                         case=party.case if party else None,
-                         data={**_party_data(party), "attempt_id": attempt.pk, "reference": reference[:REFERENCE_MAX]})
+                         data={**_party_data(party), "attempt_id": attempt.pk, "reference": _as_typed(reference)})
             return
         if party is None:
             event_record(actor=None, action="portal.code_request_unmatched", obj=attempt,
-                         data={"reference": reference[:REFERENCE_MAX].replace("\x00", "")})
+                         data={"reference": _as_typed(reference)})
             return
         # Only the newest code works: asking again retires the one before.
         AccessCode.objects.filter(party=party, used_at__isnull=True, invalidated_at__isnull=True).update(
@@ -146,7 +152,7 @@ def access_code_request(*, reference: str, email: str) -> None:
         salt = secrets.token_hex(16)
         access = AccessCode.objects.create(party=party, case=party.case, code_hash=_code_hash(code, salt, party.pk),
                                            salt=salt, created_at=now, expires_at=now + CODE_LIFETIME)
-        event_record(actor=None, action="portal.code_sent", obj=access, case=party.case,
+        event_record(actor=None, action="portal.code_sent", obj=access,
                      data={**_party_data(party), "expires_at": access.expires_at.isoformat()})
         # After commit, so a code is never sent that was not stored; a mail failure is logged, and the
         # complainant sees the same message and can ask again.
@@ -183,9 +189,9 @@ def access_code_verify(*, reference: str, email: str, code: str) -> PortalGrant:
         access = (AccessCode.objects.select_for_update().filter(party=party).order_by("-created_at", "-id").first()
                   if party else None)
         if access is None:
-            event_record(actor=None, action="portal.code_rejected", obj=attempt, case=party.case if party else None,
+            event_record(actor=None, action="portal.code_rejected", obj=attempt,
                          data={**_party_data(party), "reason": "no_code",
-                               "reference": reference[:REFERENCE_MAX].replace("\x00", "")})
+                               "reference": _as_typed(reference)})
         else:
             attempt.matched = True
             attempt.save(update_fields=["matched"])
@@ -202,7 +208,7 @@ def access_code_verify(*, reference: str, email: str, code: str) -> PortalGrant:
                 grant = PortalGrant(party_id=party.pk, case_id=party.case_id, expires_at=now + SESSION_LIFETIME,
                                     email_key=ledger_key("email", normal_email(party.email)))
             event_record(actor=None, action="portal.code_accepted" if grant else "portal.code_rejected", obj=access,
-                         case=party.case, data={**_party_data(party), "attempts": access.attempts,
+                         data={**_party_data(party), "attempts": access.attempts,
                                                 **({"reason": reason} if reason else {})})
     if grant is None:
         raise CodeRefused("code: The code is not valid or has expired. Check it, or ask for a new code.",
@@ -210,8 +216,11 @@ def access_code_verify(*, reference: str, email: str, code: str) -> PortalGrant:
     return grant
 
 
-def portal_access_record(*, party: Party, page: str, document=None) -> None:
-    """Audit one page or download the complainant was shown (no actor; the party is named)."""
-    with transaction.atomic():
-        event_record(actor=None, action=f"portal.{page}", obj=document or party, case=party.case,
-                     data={**_party_data(party), **({"document_id": document.pk} if document else {})})
+def portal_access_record(*, party: Party, document=None) -> None:
+    """Audit what the complainant was shown: their case page, or one letter (no actor; the party named).
+
+    A read event, like a member of staff's: it shows in "who has viewed this record", not in the
+    case's statutory timeline.
+    """
+    read_record(actor=None, obj=document or party.case, case=party.case, reason="complainant portal",
+                data={**_party_data(party), "via": "portal"})

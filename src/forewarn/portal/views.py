@@ -91,7 +91,7 @@ def code(request):
 @with_party
 def case(request, party):
     page = selectors.portal_case_view(party=party)
-    services.portal_access_record(party=party, page="case_viewed")
+    services.portal_access_record(party=party)
     return render(request, "portal/case.html", {
         "page": page, "session_minutes": int(services.SESSION_LIFETIME.total_seconds() // 60)})
 
@@ -105,7 +105,7 @@ def letter(request, party, document_id):
         document = selectors.portal_letter_get(party=party, document_id=document_id)
     except NotFound as err:
         raise Http404(err.message) from None
-    services.portal_access_record(party=party, page="letter_downloaded", document=document)
+    services.portal_access_record(party=party, document=document)
     return attachment_response(document)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from forewarn.documents.selectors import documents_for_case
+from forewarn.documents.selectors import documents_for_case, letters_due
 from forewarn.organisations import permissions
 
 register = template.Library()
@@ -16,6 +16,7 @@ def case_documents(context, case):
     user = context["request"].user
     documents = list(documents_for_case(actor=user, case=case))
     may_read = permissions.has_role_for(user, "document.read") and not permissions.subject_side_of(user, case)
+    may_issue_letter = permissions.has_role_for(user, "letter.issue")
     return {"case": case, "documents": documents, "may_read": may_read,
-            "may_upload": permissions.has_role_for(user, "document.upload"),
-            "may_issue_letter": permissions.has_role_for(user, "letter.issue")}
+            "may_upload": permissions.has_role_for(user, "document.upload"), "may_issue_letter": may_issue_letter,
+            "letters_due": letters_due(case=case, documents=documents) if may_issue_letter and may_read else []}
