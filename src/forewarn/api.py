@@ -11,7 +11,6 @@ from django.db import DataError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import SessionAuth
 
 from forewarn.cases.api import router as cases_router
 from forewarn.core.api import router as lifecycle_router
@@ -19,6 +18,7 @@ from forewarn.core.errors import DomainError
 from forewarn.documents.api import router as documents_router
 from forewarn.organisations.api import BearerToken
 from forewarn.organisations.api import router as organisations_router
+from forewarn.organisations.authentication import VerifiedSessionAuth
 from forewarn.proceedings.api import router as proceedings_router
 from forewarn.workforce.api import router as workforce_router
 
@@ -30,7 +30,8 @@ api = NinjaAPI(
     docs_url="/docs",
     description="Police complaints and misconduct (England and Wales). Errors are RFC 9457 problem details.",
     # Bearer first: a request that carries a token is judged by it alone, never by a session cookie.
-    auth=[BearerToken(), SessionAuth()],
+    # A session counts only once its second factor is verified (tokens are the machine path, no TOTP).
+    auth=[BearerToken(), VerifiedSessionAuth()],
     urls_namespace="api",
 )
 

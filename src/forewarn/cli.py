@@ -133,9 +133,12 @@ def demo(people: int, years: int, seed: int, serve: bool, port: int) -> None:
     if not scenarios_loaded():
         load_scenarios(demo_actors())
         click.echo("Loaded the scenario cases.")
-    click.echo("\nDemo users (fictional; passwords are new on every run):")
+    click.echo("\nDemo users (fictional; passwords and authenticator keys are new on every run):")
     for user in users:
         click.echo(f"  {user.username:<18} {user.password:<18} {user.description}")
+        click.echo(f"  {'':<18} authenticator key {user.otp_secret}")
+    click.echo("\nAfter the password, Forewarn asks for a 6-digit code. Add the user's key to an authenticator app,\n"
+               "or print the current code with: FOREWARN_DEBUG=1 .venv/bin/forewarn otp code --user met-psd")
     if serve:
         click.echo(f"\nServing on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
@@ -261,9 +264,81 @@ def token_revoke(user: str, token_id: int) -> None:
     click.echo(f"Token {token_id} revoked.")
 
 
+@main.group()
+def otp() -> None:
+    """Two-factor sign-in: reset a user's authenticator; print a demo user's code (development only)."""
+
+
+@otp.command(name="reset")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+@click.option("--for-user", "for_user", required=True, help="The user whose authenticator is lost or replaced.")
+@click.option("--reason", required=True, help="Why, for the audit trail (e.g. 'phone lost, ticket 123').")
+def otp_reset(user: str, for_user: str, reason: str) -> None:
+    """Remove a user's authenticator; they set up a new one at their next sign-in."""
+    _setup_django()
+    from forewarn.organisations.authentication import otp_device_reset
+
+    target = _actor(for_user)
+    otp_device_reset(actor=_actor(user), user_id=target.pk, reason=reason)
+    click.echo(f"Authenticator reset for {target.username}: they will set up a new one at their next sign-in.")
+
+
+@otp.command(name="code")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="The (demo) user whose current code to print.")
+def otp_code(user: str) -> None:
+    """Print the 6-digit code a user's authenticator shows now (FOREWARN_DEBUG=1 only: for the demo)."""
+    _setup_django()
+    from forewarn.organisations.authentication import otp_current_code
+
+    click.echo(otp_current_code(user=_actor(user)))
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main()
 
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail: verify its hash chain, export a record's history."""
+
+
+@audit.command(name="verify")
+def audit_verify() -> None:
+    """Recompute the hash chain over every event; exit 1 and name the first broken link if any."""
+    _setup_django()
+    import time
+
+    from forewarn.audit.selectors import chain_verify
+
+    started = time.perf_counter()
+    result = chain_verify()
+    seconds = time.perf_counter() - started
+    rate = f"{result.checked / seconds:,.0f} events/s" if seconds > 0 else ""
+    if result.ok:
+        click.echo(f"OK: {result.checked:,} events, chain intact ({seconds:.2f} s, {rate}). "
+                   f"Head: {result.last_hash}")
+        return
+    click.echo(f"BROKEN at event {result.broken_at}: {result.problem}. "
+               f"{result.checked:,} events before it verified.", err=True)
+    sys.exit(1)
+
+
+@audit.command(name="export")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this user (or FOREWARN_USER).")
+@click.option("--object", "reference", required=True, help="The record, as app.model:id (e.g. cases.case:42).")
+@click.option("--reason", required=True, help="Why you are exporting it (recorded in the audit trail).")
+def audit_export(user: str, reference: str, reason: str) -> None:
+    """Print a record's full audit history as JSON lines (oldest first), chain fields included."""
+    _setup_django()
+    import json
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from forewarn.audit.services import audit_export_open
+
+    for event in audit_export_open(actor=_actor(user), reference=reference, reason=reason):
+        click.echo(json.dumps(event, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True))

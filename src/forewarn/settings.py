@@ -5,9 +5,11 @@ Configuration comes from the environment (django-environ):
 - SECRET_KEY: required unless FOREWARN_DEBUG=1 (development and tests).
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
@@ -31,6 +33,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",  # second factor for every member of staff (organisations.authentication)
+    "django_otp.plugins.otp_totp",
+    "axes",  # lockout after repeated failed sign-ins
+    "csp",  # Content-Security-Policy header
+    "ninja",  # serves the API explorer's assets from /static, not a CDN (the CSP allows 'self' only)
     "forewarn.core",
     "forewarn.organisations",
     "forewarn.workforce",
@@ -44,13 +51,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "forewarn.audit.context.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in: session time limits, then deny by default (password and second factor) — web/auth_middleware.py.
+    "forewarn.web.auth_middleware.SessionTimeoutMiddleware",
+    "forewarn.web.auth_middleware.StaffAuthenticationMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "forewarn.urls"
@@ -87,6 +101,31 @@ LOGIN_URL = "web:sign-in"
 LOGIN_REDIRECT_URL = "web:my-work"
 LOGOUT_REDIRECT_URL = "web:sign-in"
 
+# -- staff authentication (OWASP ASVS level 2, V2 and V3) ---------------------------------------------------
+# django-axes refuses further attempts before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout per username *and* address: a guesser is stopped, but someone elsewhere typing wrong
+# passwords for a colleague's name cannot lock that colleague out (ASVS 2.2.1). Wrong one-time
+# codes count too (web.auth_views.two_factor). The failures are forgotten only when a sign-in
+# completes both steps, not when a password alone succeeds.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("SIGN_IN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("SIGN_IN_LOCKOUT_MINUTES", default=15))
+# Back-off: every attempt during a lockout starts the wait again, so steady guessing never gets in.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "forewarn.web.auth_views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ADMIN = False
+# Never keep one-time codes or CSRF tokens in axes's record of the request (passwords are always masked).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
+# TOTP: the app label shown beside the code; wrong codes double the wait per device (1, 2, 4… s).
+OTP_TOTP_ISSUER = "Forewarn"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
 # argon2 first: OWASP ASVS 2.4.1 recommends a memory-hard hash.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -114,13 +153,45 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # serve straight from app static dirs; no collectstatic step for the demo
 
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# Session time limits (ASVS 3.3.1, 3.3.2; NIST SP 800-63B 4.2.3 at AAL2: re-authenticate after at
+# most 30 minutes of inactivity): 30 minutes idle, 8 hours absolute — a working shift, after which
+# the second factor is asked for again. Enforced on the server (web.auth_middleware); the cookie
+# also dies with the browser.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Security headers (ASVS 14.4). HSTS only outside development: a browser remembers it for a year.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script or style anywhere: GOV.UK Frontend's start-up script is a static file
+# (web/static/forewarn/), the QR code is inline SVG markup (not a style), and /api/docs uses
+# django-ninja's bundled files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the icons inside GOV.UK's and Swagger UI's CSS
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from forewarn.cases.models import Case, CaseStatus
 from forewarn.organisations.models import Role
-from tests.factories import CaseFactory, make_user
+from tests.factories import CaseFactory, make_user, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, met_case):
 
 
 def test_every_page_renders_for_a_signed_in_case_handler(client, handler, met_case):
-    client.force_login(handler)
+    sign_in(client, handler)
     for url in _urls(met_case):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -55,31 +55,38 @@ def test_sign_in_page_and_sign_in_by_post(client, handler):
     assert response.status_code == 200 and b"csrfmiddlewaretoken" in response.content
     response = client.post(reverse("web:sign-in"), {"username": handler.username,
                                                     "password": "correct horse battery staple"})
-    assert response.status_code == 302 and response["Location"] == reverse("web:my-work")
+    # The password is only the first step: next comes the authenticator code (tests/web/test_auth_flow.py).
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:two-factor") + "?next=%2F"
     client.logout()
     response = client.post(reverse("web:sign-in"), {"username": handler.username, "password": "wrong"})
     assert response.status_code == 200 and b"govuk-error-summary" in response.content
 
 
 def test_sign_out_is_post_only(client, handler):
-    client.force_login(handler)
+    sign_in(client, handler)
     assert client.get(reverse("web:sign-out")).status_code == 405
     assert client.post(reverse("web:sign-out")).status_code == 302
     assert client.get(reverse("web:my-work")).status_code == 302
 
 
 def test_pages_carry_csrf_tokens_and_govuk_assets(client, handler, met_case):
-    client.force_login(handler)
+    sign_in(client, handler)
     html = client.get(reverse("web:case-new")).content.decode()
     assert "csrfmiddlewaretoken" in html
     assert "/static/govuk/govuk-frontend.min.css" in html
-    assert "import { initAll } from '/static/govuk/govuk-frontend.min.js'; initAll()" in html
-    assert "govuk-frontend-supported" in html
+    # GOV.UK Frontend's start-up scripts are files, not inline, for the Content Security Policy.
+    assert '<script src="/static/forewarn/js-enabled.js"></script>' in html
+    assert '<script type="module" src="/static/forewarn/govuk-init.js"></script>' in html
+    assert "<script>" not in html and "initAll()" not in html
     assert client.get("/static/govuk/govuk-frontend.min.css").status_code == 200
+    assert b"govuk-frontend-supported" in b"".join(client.get("/static/forewarn/js-enabled.js").streaming_content)
+    init = b"".join(client.get("/static/forewarn/govuk-init.js").streaming_content)
+    assert b"from '../govuk/govuk-frontend.min.js'" in init and b"initAll();" in init
 
 
 def test_another_forces_case_and_its_records_are_404(client, other_force_handler, met_case):
-    client.force_login(other_force_handler)
+    sign_in(client, other_force_handler)
     allegation = met_case.allegations.get()
     subject = met_case.subjects.first()
     for url in [reverse("web:case-detail", args=[met_case.id]), reverse("web:party-add", args=[met_case.id]),
@@ -94,14 +101,14 @@ def test_another_forces_case_and_its_records_are_404(client, other_force_handler
 
 def test_person_page_needs_a_role_that_may_read_people(client, met_case):
     person = met_case.subjects.filter(person__isnull=False).get().person
-    client.force_login(make_user(Role.PANEL_MEMBER))
+    sign_in(client, make_user(Role.PANEL_MEMBER))
     assert client.get(reverse("web:person-detail", args=[person.id])).status_code == 404
-    client.force_login(make_user(Role.VETTING_OFFICER))
+    sign_in(client, make_user(Role.VETTING_OFFICER))
     assert client.get(reverse("web:person-detail", args=[person.id])).status_code == 200
 
 
 def test_my_work_lists_open_clocks_with_overdue_tag_and_citation(client, handler, met_case):
-    client.force_login(handler)
+    sign_in(client, handler)
     html = client.get(reverse("web:my-work")).content.decode()
     assert met_case.reference in html
     assert "Refer to the IOPC" in html  # ClockKind label
@@ -111,18 +118,18 @@ def test_my_work_lists_open_clocks_with_overdue_tag_and_citation(client, handler
 
 def test_overdue_list_filters_by_organisation(client, met_case):
     iopc_and_met = make_user(Role.CASE_HANDLER)
-    client.force_login(iopc_and_met)
+    sign_in(client, iopc_and_met)
     met_id = met_case.organisation_id
     html = client.get(reverse("web:overdue"), {"organisation": met_id}).content.decode()
     assert met_case.reference in html
     kent = make_user(Role.CASE_HANDLER, organisation="KEN")
-    client.force_login(kent)
+    sign_in(client, kent)
     assert met_case.reference not in client.get(reverse("web:overdue")).content.decode()
 
 
 def test_case_list_filters_and_paginates(client, handler, met_case):
     CaseFactory.create_batch(55, status=CaseStatus.LOGGED, summary="Bulk case")
-    client.force_login(handler)
+    sign_in(client, handler)
     first = client.get(reverse("web:case-list")).content.decode()
     assert "56 cases" in first and "govuk-pagination" in first
     assert len(re.findall(r'href="/cases/\d+/"', first)) == 50
@@ -137,7 +144,7 @@ def test_case_list_filters_and_paginates(client, handler, met_case):
 
 
 def test_case_page_shows_parties_allegations_clocks_and_timeline(client, handler, met_case):
-    client.force_login(handler)
+    sign_in(client, handler)
     html = client.get(reverse("web:case-detail", args=[met_case.id])).content.decode()
     assert "Vulnerable" in html
     assert "Smythe" in html and "Ada Fictionalson" in html
@@ -148,7 +155,7 @@ def test_case_page_shows_parties_allegations_clocks_and_timeline(client, handler
 def test_hostile_text_is_escaped(client, handler):
     hostile = "<script>alert(1)</script>"
     case = CaseFactory(summary=hostile, incident_location=hostile)
-    client.force_login(handler)
+    sign_in(client, handler)
     for url in [reverse("web:case-detail", args=[case.id]), reverse("web:case-list") + "?q=%3Cscript%3E"]:
         html = client.get(url).content.decode()
         assert "<script>alert(1)</script>" not in html, url
@@ -159,7 +166,7 @@ def test_hostile_text_is_escaped(client, handler):
 def test_case_page_query_count_does_not_grow_with_records(client, handler, met_case, django_assert_max_num_queries):
     from tests.factories import AllegationFactory, PartyFactory, SubjectAllegationFactory
 
-    client.force_login(handler)
+    sign_in(client, handler)
     with django_assert_max_num_queries(25):
         assert client.get(reverse("web:case-detail", args=[met_case.id])).status_code == 200
     for n in range(2, 8):
@@ -172,7 +179,7 @@ def test_case_page_query_count_does_not_grow_with_records(client, handler, met_c
 
 def test_case_list_query_count(client, handler, django_assert_max_num_queries):
     CaseFactory.create_batch(30)
-    client.force_login(handler)
+    sign_in(client, handler)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("web:case-list"))
     assert response.status_code == 200 and Case.objects.count() == 30
@@ -184,7 +191,7 @@ def test_my_work_query_count(client, handler, met_case, django_assert_max_num_qu
     for case in CaseFactory.create_batch(10):
         Clock.objects.create(case=case, kind="outcome_report", started_on=dt.date(2024, 2, 1),
                              due_on=dt.date(2024, 2, 8))
-    client.force_login(handler)
+    sign_in(client, handler)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("web:my-work")).status_code == 200
 
@@ -193,6 +200,6 @@ def test_person_page_shows_findings_in_words(client, handler, met_case):
     subject = met_case.subjects.filter(person__isnull=False).get()
     subject.finding = "gross_misconduct"
     subject.save(update_fields=["finding"])
-    client.force_login(handler)
+    sign_in(client, handler)
     html = client.get(reverse("web:person-detail", args=[subject.person_id])).content.decode()
     assert "Gross misconduct" in html and "gross_misconduct" not in html

@@ -1,33 +1,57 @@
 """The append-only record of every action: the statutory timeline and the security audit trail.
 
-Services write events explicitly (never signals), in the same transaction as the change they
-record. Rows are never updated or deleted by the application.
+Three kinds of event share one table and one hash chain:
+- `change`: a write that took effect (a lifecycle step, a party added…); the case timeline shows these;
+- `read`: someone looked at a case, person or party record (UK GDPR art 5(1)(f), art 32; ASVS V7);
+- `refused`: a write that was refused (wrong state, role, version, data) — nothing else was written.
+
+Rows are never updated or deleted: services only insert (`audit.services`), and on PostgreSQL a
+trigger refuses UPDATE and DELETE (migration 0004). Each row carries `hash` = SHA-256 over its own
+canonical content including `prev_hash`, the previous row's hash, so removing, editing or reordering
+any row breaks the chain at that row (`forewarn audit verify`).
 """
 
 from django.db import models
+from django.utils import timezone
+
+
+class EventKind(models.TextChoices):
+    CHANGE = "change", "Change"
+    READ = "read", "Read"
+    REFUSED = "refused", "Refused"
 
 
 class Event(models.Model):
-    occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the service before the hash is computed (not auto_now_add, which would set it after).
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
     occurred_on = models.DateField(help_text="The date the step took effect (may be historic).")
     actor = models.ForeignKey("organisations.User", null=True, on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey("organisations.Organisation", null=True, on_delete=models.PROTECT,
                                      related_name="+")
+    kind = models.CharField(max_length=10, choices=EventKind.choices, default=EventKind.CHANGE)
     action = models.CharField(max_length=80, db_index=True)
-    object_type = models.CharField(max_length=60)
-    object_id = models.BigIntegerField()
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, on_delete=models.PROTECT, related_name="events")
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # the step's data as submitted
+    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]} for the fields it changed
     reason = models.TextField(blank=True)
     correlation_id = models.CharField(max_length=64, blank=True)
+    # Text, not GenericIPAddressField: PostgreSQL's inet re-formats some addresses, which would
+    # change the hashed content on the way back.
+    ip_address = models.CharField(max_length=45, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    prev_hash = models.CharField(max_length=64, default="")
+    hash = models.CharField(max_length=64, default="")
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["case", "occurred_on"]),
+            models.Index(fields=["actor", "occurred_at"]),
         ]
 
     def __str__(self) -> str:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from forewarn.cases.models import Allegation, Case, Party, SubjectAllegation
+from forewarn.audit.models import EventKind
+from forewarn.audit.services import read_record
+from forewarn.cases.models import Allegation, BreakGlassGrant, Case, Party, SubjectAllegation
+from forewarn.cases.redaction import redaction_for
 from forewarn.core.clocks import CLOCK_RULES
 from forewarn.core.errors import NotFound
 from forewarn.core.models import Clock
-from forewarn.organisations.permissions import case_scope_q
+from forewarn.core.validation import clean_text
+from forewarn.organisations.permissions import ReasonRequired, case_scope_q, has_role_for
 
 # Windows such as an appeal period close on their own; only tasks can be overdue.
 TASK_CLOCK_KINDS = [kind.value for kind, rule in CLOCK_RULES.items() if rule.is_task]
@@ -43,12 +49,27 @@ def case_list(*, actor, case_type: str = "", status: str = "", category: str = "
     return qs.annotate(allegation_count=Coalesce(Subquery(allegation_count), 0))
 
 
-def case_get_for_actor(*, actor, case_id: int) -> Case:
-    """The case, if the actor may see it; otherwise NotFound (never a 403 that confirms it exists)."""
+def case_get_for_actor(*, actor, case_id: int, reason: str | None = None) -> Case:
+    """The case, if the actor may see it; otherwise NotFound (never a 403 that confirms it exists).
+
+    `reason` marks a read that shows the record to a person (a page, an API response, an export):
+    a restricted case is then shown only with a stated purpose (`ReasonRequired` otherwise), and
+    the purpose is kept on the instance as `case.read_reason` for the read audit. Services that
+    only look the case up pass nothing.
+    """
     case = Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(pk=case_id).first()
     if case is None:
         raise NotFound(f"No case with id {case_id}.")
+    case.read_reason = restricted_read_reason(case, reason) if reason is not None else ""
     return case
+
+
+def restricted_read_reason(case: Case, reason: str | None) -> str:
+    """The purpose of reading `case`, cleaned; required (ReasonRequired) when the case is restricted."""
+    reason = clean_text(reason or "", field="reason", max_length=2000)
+    if case.restricted and not reason:
+        raise ReasonRequired("reason: this case is restricted; say why you are opening it.", field="reason")
+    return reason
 
 
 def case_get_by_reference_for_actor(*, actor, reference: str) -> Case:
@@ -59,9 +80,12 @@ def case_get_by_reference_for_actor(*, actor, reference: str) -> Case:
     return case
 
 
-def case_detail(*, actor, case_id: int) -> dict:
-    """Everything the case page shows, in a fixed number of queries."""
-    case = case_get_for_actor(actor=actor, case_id=case_id)
+def case_detail(*, actor, case_id: int, reason: str = "") -> dict:
+    """Everything the case page shows, in a fixed number of queries (a restricted case needs a reason).
+
+    Parties come out already redacted for this reader (`cases.redaction`).
+    """
+    case = case_get_for_actor(actor=actor, case_id=case_id, reason=reason)
     allegations = list(Allegation.objects.filter(case=case).order_by("number"))
     subjects = list(SubjectAllegation.objects.filter(case=case).select_related("person", "allegation"))
     by_allegation: dict[int, list[SubjectAllegation]] = {}
@@ -69,14 +93,33 @@ def case_detail(*, actor, case_id: int) -> dict:
         by_allegation.setdefault(s.allegation_id, []).append(s)
     for a in allegations:
         a.subject_rows = by_allegation.get(a.id, [])
+    parties = list(Party.objects.filter(case=case))
+    redaction = redaction_for(actor=actor, case=case)
+    hidden = redaction.hidden_party_ids(parties)
+    timeline = (case.events.filter(kind=EventKind.CHANGE).select_related("actor", "organisation")
+                .order_by("occurred_on", "id"))
+    if hidden:
+        timeline = timeline.exclude(object_type="cases.party", object_id__in=hidden)
+    # The read is audited, with each party record the reader was shown (issue #3 §2).
+    read_record(actor=actor, obj=case, case=case, reason=case.read_reason,
+                also=[party for party in parties if party.id not in hidden])
     return {
         "case": case,
-        "parties": list(Party.objects.filter(case=case)),
+        "parties": redaction.parties(parties),
+        "redaction": redaction,
         "allegations": allegations,
         "subjects": subjects,
         "clocks": list(Clock.objects.filter(case=case, stopped_on__isnull=True).order_by("due_on")),
-        "timeline": list(case.events.select_related("actor", "organisation").order_by("occurred_on", "id")),
+        "timeline": list(timeline),
     }
+
+
+def allegation_get_for_actor(*, actor, allegation_id: int) -> Allegation:
+    allegation = (Allegation.objects.filter(case_scope_q(actor, "case__")).select_related("case")
+                  .filter(pk=allegation_id).first())
+    if allegation is None:
+        raise NotFound(f"No allegation with id {allegation_id}.")
+    return allegation
 
 
 def subject_allegation_get_for_actor(*, actor, subject_allegation_id: int) -> SubjectAllegation:
@@ -101,3 +144,18 @@ def overdue_clocks(*, actor, organisation_id: int | None = None, on=None) -> Que
 def open_clocks(*, actor, on=None) -> QuerySet[Clock]:
     return (Clock.objects.filter(case_scope_q(actor, "case__"), stopped_on__isnull=True)
             .select_related("case", "subject_allegation", "proceeding").order_by("due_on", "id"))
+
+
+BREAK_GLASS_ALERT_DAYS = 30
+
+
+def break_glass_alerts(*, actor, days: int = BREAK_GLASS_ALERT_DAYS) -> QuerySet[BreakGlassGrant]:
+    """Recent break-glass openings of the actor's force's cases, for its head of professional standards.
+
+    The in-app notice of each opening (the e-mail may be lost; this list is not). Empty for anyone else.
+    """
+    if not has_role_for(actor, "break_glass.alerts.read") or not getattr(actor, "organisation_id", None):
+        return BreakGlassGrant.objects.none()
+    since = timezone.now() - dt.timedelta(days=days)
+    return (BreakGlassGrant.objects.filter(case__organisation_id=actor.organisation_id, opened_at__gte=since)
+            .select_related("case", "user").order_by("-opened_at", "-id"))

@@ -10,16 +10,19 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from forewarn.audit.services import event_record
+from forewarn.audit.services import audited_write, event_record
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
 from forewarn.cases.models import (
     Allegation,
     Case,
+    CaseParticipant,
     CaseStatus,
     CaseType,
     EligibilityBasis,
+    ParticipantRole,
     Party,
     PartyRole,
+    RestrictionKind,
     SubjectAllegation,
     SubjectStatus,
 )
@@ -34,6 +37,7 @@ from forewarn.core.regimes import regime_for
 from forewarn.core.validation import clean_choice as _choice
 from forewarn.core.validation import clean_past_date as _past_date
 from forewarn.core.validation import clean_text as _text
+from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
 from forewarn.workforce.models import Person, Rank
@@ -46,6 +50,7 @@ def _next_reference(organisation: Organisation, year: int) -> str:
     return f"{organisation.code}-{year}-{counter.last_number:05d}"
 
 
+@audited_write("case.open")
 def case_record(
     *,
     actor,
@@ -56,11 +61,13 @@ def case_record(
     incident_date: dt.date | None = None,
     incident_location: str = "",
     restricted: bool = False,
+    restriction_kind: str = "",
 ) -> Case:
     """Record a complaint, conduct matter or DSI matter against a force.
 
     A force records against itself; the IOPC records on behalf of the force concerned and notifies
-    its appropriate authority (PRA 2002 Sch 3 para 2(1)).
+    its appropriate authority (PRA 2002 Sch 3 para 2(1)). A case recorded as restricted says why,
+    and names its recorder on it (cases.restriction), who would otherwise lose sight of it at once.
     """
     permissions.require_role(actor, permissions.CASE_RECORD, "Recording a case")
     case_type = _choice(case_type, CaseType, field="case_type")
@@ -71,6 +78,11 @@ def case_record(
                                field="incident_date", code="date.incident_after_attention")
     summary = _text(summary, field="summary", max_length=20_000, required=True)
     incident_location = _text(incident_location, field="incident_location", max_length=200)
+    restriction_kind = _choice(restriction_kind, RestrictionKind, field="restriction_kind", required=False)
+    restricted = bool(restricted or restriction_kind)
+    if restricted and not restriction_kind:
+        raise ValidationFailed("restriction_kind: say why the case is restricted.", field="restriction_kind",
+                               code="validation.required")
 
     org = actor.organisation
     if org is None:
@@ -103,15 +115,29 @@ def case_record(
             incident_date=incident_date,
             incident_location=incident_location,
             summary=summary,
-            restricted=bool(restricted),
+            restricted=restricted,
+            restriction_kind=restriction_kind,
             created_by=actor,
         )
+        if restricted:
+            CaseParticipant.objects.create(case=case, user=actor, role=recorder_participant_role(actor),
+                                           added_by=actor)
         event_record(actor=actor, action="case.open", obj=case, case=case, occurred_on=came_to_attention_on,
                      to_state=initial, data={"case_type": case_type, "reference": case.reference,
-                                             "regime": case.regime})
+                                             "regime": case.regime,
+                                             **({"restriction_kind": restriction_kind} if restricted else {})})
     return case
 
 
+def recorder_participant_role(actor) -> str:
+    """How the recorder of a restricted case is named on it: their first role that names a participant."""
+    for role in ParticipantRole.values:
+        if actor.has_any_role({role}):
+            return role
+    return ParticipantRole.CASE_HANDLER
+
+
+@audited_write("party.add")
 def party_add(
     *,
     actor,
@@ -157,6 +183,7 @@ def party_add(
     return party
 
 
+@audited_write("allegation.add")
 def allegation_add(
     *,
     actor,
@@ -203,6 +230,7 @@ def _former_officer_facts(person: Person, on: dt.date) -> tuple[bool, dt.date | 
     return bool(ends), max(ends) if ends else None
 
 
+@audited_write("subject.add")
 def subject_add(
     *,
     actor,
@@ -254,12 +282,16 @@ def subject_add(
     return sa
 
 
-def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, reason: str = "") -> SubjectAllegation:
+@audited_write("subject.link_person")
+def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, reason: str = "",
+                        expected_version: int | None = None) -> SubjectAllegation:
     """Link an unidentified subject to a person (exact identification; Splink matching is #5)."""
     permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Linking a subject to a person")
+    reason = _text(reason, field="reason", max_length=2000)
     with transaction.atomic():
         sa = subject_allegation_get_for_actor(actor=actor, subject_allegation_id=subject_allegation_id)
         sa = SubjectAllegation.objects.select_for_update().get(pk=sa.pk)
+        version_check(sa, expected_version, what="subject")
         person = Person.objects.filter(pk=person_id).first()
         if person is None:
             raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
@@ -378,7 +410,9 @@ def subject_decide_case_to_answer(*, actor, subject_allegation_id: int, case_to_
                          expected_version=expected_version, case_to_answer=case_to_answer, reasons=reasons)
 
 
-def investigation_progress_report_record(*, actor, case_id: int, on: dt.date, summary: str):
+@audited_write("case.investigation_progress_report")
+def investigation_progress_report_record(*, actor, case_id: int, on: dt.date, summary: str,
+                                         expected_version: int | None = None):
     """Record a 12-month (then 6-monthly) investigation progress report and start the next period.
 
     Conduct Regs 2020 reg 19; C&M Regs 2020 reg 13: the first report falls 12 months after the matter
@@ -391,6 +425,7 @@ def investigation_progress_report_record(*, actor, case_id: int, on: dt.date, su
     with transaction.atomic():
         case = case_get_for_actor(actor=actor, case_id=case_id)
         case = Case.objects.select_for_update().get(pk=case.pk)
+        version_check(case, expected_version, what="case")
         if case.status != CaseStatus.UNDER_INVESTIGATION:
             raise GuardFailed("Progress reports are made only while the case is under investigation.",
                               code="progress_report.not_investigating")
@@ -405,6 +440,10 @@ def investigation_progress_report_record(*, actor, case_id: int, on: dt.date, su
         if clock is not None:
             clock.stopped_on = on
             clock.save(update_fields=["stopped_on"])
+        # The report changes the case's clocks: a new version, so a second report made against the
+        # same view of the case (a double submit, two people at once) is refused, not recorded twice.
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
         following = Clock.objects.create(
             **owner, kind=ClockKind.INVESTIGATION_PROGRESS_REPORT, started_on=on,
             due_on=calendar.add_months(on, PROGRESS_REPORT_REPEAT_MONTHS),

@@ -30,10 +30,10 @@ from forewarn.core.errors import (
     GuardFailed,
     NotFound,
     PermissionDenied,
-    StaleVersion,
     TransitionNotAllowed,
     ValidationFailed,
 )
+from forewarn.core.versioning import version_check
 
 
 class Payload(pydantic.BaseModel):
@@ -246,6 +246,16 @@ def run_transition(
     if (action is None) == (target is None):
         raise ValueError("give exactly one of action or target")
     on = on or timezone.localdate()
+    from forewarn.audit.services import refusals_audited  # audit sits above core in the import graph
+
+    # A refusal rolls the transaction back and then leaves one "refused" audit event.
+    with refusals_audited(actor=actor, action=f"{machine.name}.{action or 'to_' + str(target)}",
+                          object_type=machine.model, object_id=obj_id):
+        return _run_transition(machine=machine, obj_id=obj_id, actor=actor, action=action, target=target,
+                               payload=payload, on=on, expected_version=expected_version, reason=reason)
+
+
+def _run_transition(*, machine, obj_id, actor, action, target, payload, on, expected_version, reason):
     model = machine.model_class()
     with transaction.atomic():
         try:
@@ -255,6 +265,9 @@ def run_transition(
         # Deny by default: out of scope looks exactly like absent (never confirm existence).
         if not getattr(actor, "is_authenticated", False) or not machine.in_scope(actor, obj):
             raise NotFound(f"No {machine.name.replace('_', ' ')} with id {obj_id}.")
+        # A stale view is refused before anything else is judged against it: the user is told that the
+        # record changed (and its version), not that a step is "not allowed" in a state they never saw.
+        version_check(obj, expected_version, what=machine.name.replace("_", " "))
 
         current = getattr(obj, machine.state_field)
         if action is not None:
@@ -273,11 +286,6 @@ def run_transition(
         if not actor_has_any_role(actor, t.roles):
             raise PermissionDenied(
                 f"'{t.label}' needs one of these roles: {', '.join(sorted(t.roles))}.", action=t.action)
-        if expected_version is not None and expected_version != obj.version:
-            raise StaleVersion(
-                f"This {machine.name.replace('_', ' ')} has changed since you opened it "
-                f"(your version {expected_version}, current version {obj.version}).",
-                current_version=obj.version)
 
         data = _validate_payload(t, payload)
         _validate_date(machine, obj, on)
@@ -285,6 +293,7 @@ def run_transition(
         for rule in (*t.preconditions, *t.rules):
             rule(ctx)
 
+        before = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
         changed = {machine.state_field, "version", "updated_at"}
         setattr(obj, machine.state_field, t.target)
         if machine.since_field:
@@ -296,7 +305,7 @@ def run_transition(
         obj.save(update_fields=sorted(changed))
         _run_clocks(ctx)
 
-        from forewarn.audit.services import event_record  # audit sits above core in the import graph
+        from forewarn.audit.services import event_record
 
         event_record(
             actor=actor,
@@ -307,9 +316,21 @@ def run_transition(
             from_state=current,
             to_state=t.target,
             data=data.model_dump(mode="json"),
+            changes=_changes(obj, before, changed - {"version", "updated_at"}),
             reason=reason,
         )
     return obj, ctx
+
+
+def _changes(obj, before: dict, fields: Iterable[str]) -> dict[str, list]:
+    """{field: [old, new]} for the fields a step changed, by attribute name (foreign keys as ids)."""
+    changes = {}
+    for name in sorted(fields):
+        attname = obj._meta.get_field(name).attname
+        old, new = before.get(attname), getattr(obj, attname)
+        if old != new:
+            changes[attname] = [old, new]
+    return changes
 
 
 def require(condition: bool, code: str, message: str) -> None:

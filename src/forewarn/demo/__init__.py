@@ -110,10 +110,20 @@ class DemoUser:
     organisation: str
     roles: tuple[str, ...]
     description: str
+    otp_secret: str = ""  # base32, for an authenticator app; or `forewarn otp code --user NAME`
 
 
 def demo_users_create() -> list[DemoUser]:
-    """Create (or reset) the demo users with fresh random passwords; returns their sign-in details."""
+    """Create (or reset) the demo users with fresh random passwords and authenticators; returns their
+    sign-in details.
+
+    Every member of staff needs a second factor, demo users too. Each gets a confirmed TOTP device
+    whose secret is printed with the password: add it to an authenticator app, or (development only)
+    print the current code with `FOREWARN_DEBUG=1 forewarn otp code --user NAME`.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from forewarn.organisations.authentication import DEVICE_NAME, otp_secret_base32
     from forewarn.organisations.models import Organisation, User, UserRole
 
     created = []
@@ -130,7 +140,9 @@ def demo_users_create() -> list[DemoUser]:
             UserRole.objects.filter(user=user).exclude(role__in=roles).delete()
             for role in roles:
                 UserRole.objects.get_or_create(user=user, role=role)
-            created.append(DemoUser(username, password, code, tuple(roles), description))
+            TOTPDevice.objects.filter(user=user).delete()
+            device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
+            created.append(DemoUser(username, password, code, tuple(roles), description, otp_secret_base32(device)))
     return created
 
 

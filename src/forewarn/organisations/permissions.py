@@ -149,13 +149,13 @@ ACTIONS: dict[str, Rule] = _table(
          "See break-glass openings of one's force's restricted cases"),
     Rule("audit.viewers.read", frozenset({Role.HEAD_OF_STANDARDS}), Scope.CASE,
          "See who has viewed a record (the audit trail's reads)"),
+    Rule("audit.export", frozenset({Role.HEAD_OF_STANDARDS}), Scope.ORGANISATION,
+         "Export a record's full audit history (forewarn audit export); the export is itself audited"),
     Rule("document.upload", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Role.IOPC_CASEWORKER},
          Scope.CASE, "Attach a document to a case"),
     Rule("document.read", CASE_READERS, Scope.CASE, "Read a case's documents"),
     Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.CASE,
          "Write a letter to a complainant from a template"),
-    Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
-         "Send a complainant a letter (recording decision, outcome and review rights)"),
     # Proceedings.
     Rule("proceeding.read", CASE_READERS, Scope.CASE, "Read a proceeding"),
     Rule("proceeding.refer", frozenset({Role.APPROPRIATE_AUTHORITY}), Scope.CASE,
@@ -211,27 +211,32 @@ def rule_for(action: str) -> Rule:
     if transition is None:
         # Deny by default: an action with no rule is a programming error, never an open door.
         raise KeyError(f"no permission rule for action '{action}'")
-    return Rule(action, frozenset(transition.roles), Scope.CASE, transition.label)
+    return transition_rule(machine_name, transition)
+
+
+def transition_rule(machine_name: str, transition) -> Rule:
+    """A lifecycle step as a rule: its roles from the statutory table, on a record in case scope."""
+    return Rule(f"{machine_name}.{transition.action}", frozenset(transition.roles), Scope.CASE, transition.label)
 
 
 def is_signed_in(actor) -> bool:
     return bool(getattr(actor, "is_authenticated", False))
 
 
-def has_role_for(actor, action: str) -> bool:
+def has_role_for(actor, action: str | Rule) -> bool:
     """Whether the actor holds a role the action allows (scope is the access helpers' job)."""
-    rule = rule_for(action)
+    rule = action if isinstance(action, Rule) else rule_for(action)
     if rule.scope == Scope.PUBLIC:
         return True
     return is_signed_in(actor) and actor.has_any_role(rule.roles)
 
 
-def require(actor, action: str) -> None:
+def require(actor, action: str | Rule) -> None:
     """PermissionDenied unless the actor holds a role for `action`. Check scope first (NotFound)."""
-    if not has_role_for(actor, action):
-        rule = rule_for(action)
-        labels = ", ".join(sorted(str(Role(r).label) for r in rule.roles))
-        raise PermissionDenied(f"{rule.description} needs one of these roles: {labels}.", action=action)
+    rule = action if isinstance(action, Rule) else rule_for(action)
+    if not has_role_for(actor, rule):
+        labels = ", ".join(sorted(str(Role(r).label) for r in rule.roles)) or "none (not for staff accounts)"
+        raise PermissionDenied(f"{rule.description} needs one of these roles: {labels}.", action=rule.action)
 
 
 def require_role(actor, roles: Iterable[str], action: str) -> None:

@@ -9,7 +9,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from forewarn.audit.services import event_record
+from forewarn.audit.services import audited_write, event_record
 from forewarn.core.errors import NotFound, ValidationFailed
 from forewarn.organisations.models import ApiToken, ApiTokenScope, Role, User
 
@@ -30,6 +30,7 @@ def _may_manage_tokens_of(actor, user: User) -> bool:
     return actor.has_any_role({Role.ADMINISTRATOR}) and actor.organisation_id == user.organisation_id
 
 
+@audited_write("api_token.issue")
 def api_token_issue(*, actor, user_id: int, name: str, scopes: list[str],
                     expires_at: dt.datetime | None = None) -> tuple[ApiToken, str]:
     """Issue a token for a user. Returns (token, secret); the secret is never stored and cannot be shown again."""
@@ -57,6 +58,7 @@ def api_token_issue(*, actor, user_id: int, name: str, scopes: list[str],
     return token, secret
 
 
+@audited_write("api_token.revoke")
 def api_token_revoke(*, actor, token_id: int) -> ApiToken:
     """Revoke a token at once. Revoking a revoked token changes nothing and records nothing."""
     with transaction.atomic():

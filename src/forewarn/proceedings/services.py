@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from forewarn.audit.services import event_record
+from forewarn.audit.services import audited_write, event_record
 from forewarn.cases.models import CaseToAnswer, SubjectAllegation, SubjectStatus
 from forewarn.core.clocks import ClockKind
 from forewarn.core.errors import GuardFailed, NotFound, TransitionNotAllowed, ValidationFailed
@@ -95,6 +95,7 @@ def _same_officer(subjects: list[SubjectAllegation]) -> bool:
     return len(described) == 1
 
 
+@audited_write("proceeding.refer")
 def proceeding_refer(
     *,
     actor,
@@ -170,6 +171,7 @@ def proceeding_refer(
     return proceeding
 
 
+@audited_write("challenge.lodge")
 def challenge_lodge(
     *,
     actor,
@@ -249,6 +251,7 @@ def _left_service_on(subject: SubjectAllegation) -> dt.date | None:
     return None
 
 
+@audited_write("list_referral.record")
 def list_referral_record(
     *,
     actor,

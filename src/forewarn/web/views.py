@@ -11,7 +11,6 @@ from functools import wraps
 
 from django import forms as django_forms
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -24,14 +23,17 @@ from forewarn.cases import services as case_services
 from forewarn.core.errors import DomainError, NotFound
 from forewarn.core.lifecycle import run_transition
 from forewarn.organisations import permissions
+from forewarn.organisations.access import requires
 from forewarn.organisations.models import Organisation, OrganisationKind, Role
+from forewarn.organisations.permissions import ReasonRequired
 from forewarn.proceedings.models import ChallengeRoute, ProceedingForm
-from forewarn.web import forms
+from forewarn.web import access_views, forms
 from forewarn.web import selectors as web_selectors
 from forewarn.web.machines import machine_for, optional_service
 from forewarn.workforce import selectors as people
 
 PAGE_SIZE = 50
+BREAK_GLASS_ALERTS_SHOWN = 20
 
 
 def not_found_is_404(view):
@@ -45,15 +47,6 @@ def not_found_is_404(view):
             raise Http404(err.message) from None
 
     return login_required(wrapper)
-
-
-class SignInView(auth_views.LoginView):
-    template_name = "web/sign_in.html"
-    redirect_authenticated_user = True
-
-
-class SignOutView(auth_views.LogoutView):
-    """Sign out by POST only (Django 5 refuses GET), so a link or image cannot sign a user out."""
 
 
 def _posted(request):
@@ -75,12 +68,17 @@ def _page(request, items):
 
 # -- lists -------------------------------------------------------------------------------------------------
 @not_found_is_404
+@requires("work.read")
 def my_work(request):
     page_obj = _page(request, web_selectors.my_work(actor=request.user))
-    return render(request, "web/my_work.html", {"page_obj": page_obj, "querystring": _querystring(request)})
+    # The in-app notice of break-glass openings, for the head of professional standards (empty for others).
+    alerts = list(case_selectors.break_glass_alerts(actor=request.user)[:BREAK_GLASS_ALERTS_SHOWN])
+    return render(request, "web/my_work.html", {"page_obj": page_obj, "querystring": _querystring(request),
+                                                "break_glass_alerts": alerts})
 
 
 @not_found_is_404
+@requires("clock.list")
 def overdue(request):
     organisations = list(web_selectors.organisations_in_scope(actor=request.user))
     form = forms.OrganisationFilterForm(request.GET or None, organisations=organisations)
@@ -95,6 +93,7 @@ def overdue(request):
 
 
 @not_found_is_404
+@requires("case.list")
 def case_list(request):
     organisations = list(web_selectors.organisations_in_scope(actor=request.user))
     form = forms.CaseFilterForm(request.GET or None, organisations=organisations)
@@ -115,6 +114,7 @@ def _forces_for(user):
 
 
 @not_found_is_404
+@requires("case.record")
 @require_http_methods(["GET", "POST"])
 def case_new(request):
     form = forms.CaseRecordForm(_posted(request), forces=_forces_for(request.user))
@@ -149,6 +149,7 @@ def _case_form_page(request, *, case, form, title, submit, call, success, extra=
 
 
 @not_found_is_404
+@requires("party.add")
 @require_http_methods(["GET", "POST"])
 def party_add(request, case_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
@@ -159,6 +160,7 @@ def party_add(request, case_id):
 
 
 @not_found_is_404
+@requires("allegation.add")
 @require_http_methods(["GET", "POST"])
 def allegation_add(request, case_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
@@ -170,6 +172,7 @@ def allegation_add(request, case_id):
 
 
 @not_found_is_404
+@requires("subject.add")
 @require_http_methods(["GET", "POST"])
 def subject_add(request, case_id, allegation_id):
     case = case_selectors.case_get_for_actor(actor=request.user, case_id=case_id)
@@ -184,18 +187,19 @@ def subject_add(request, case_id, allegation_id):
 
 
 @not_found_is_404
+@requires("subject.link")
 @require_http_methods(["GET", "POST"])
 def subject_link(request, subject_id):
     subject = case_selectors.subject_allegation_get_for_actor(actor=request.user, subject_allegation_id=subject_id)
     q = request.GET.get("q", "") or subject.name_as_given or subject.number_as_given
     found = list(people.person_search(actor=request.user, q=q))
-    form = forms.LinkPersonForm(_posted(request), people=found)
+    form = forms.LinkPersonForm(_posted(request), people=found, initial={"expected_version": subject.version})
     return _case_form_page(
         request, case=subject.case, form=form, title=f"Identify {subject.subject_label}", submit="Link",
         success="Subject linked to the person.", extra={"search": True, "q": q, "found": found},
         call=lambda: case_services.subject_link_person(
             actor=request.user, subject_allegation_id=subject.id, person_id=int(form.cleaned_data["person"]),
-            reason=form.cleaned_data["reason"]))
+            reason=form.cleaned_data["reason"], expected_version=form.cleaned_data.get("expected_version")))
 
 
 # -- the case page and its actions -------------------------------------------------------------------------
@@ -208,10 +212,13 @@ CASE_SERVICES = {
 }
 
 
+# The permission action of each, from the one table in organisations.permissions.
+CASE_SERVICE_ACTIONS = {"refer": "proceeding.refer", "challenge": "challenge.lodge"}
+
+
 def _service_roles(key: str) -> frozenset[str]:
-    """The roles the service itself requires (declared beside it), so the page offers what it accepts."""
-    module, _name, _label, roles_name, default = CASE_SERVICES[key]
-    return frozenset(optional_service(module, roles_name) or getattr(permissions, roles_name, default))
+    """The roles the service's permission rule allows, so the page offers what the service accepts."""
+    return permissions.rule_for(CASE_SERVICE_ACTIONS[key]).roles
 
 
 def _offered_services(user, page) -> list[tuple[str, str]]:
@@ -224,14 +231,41 @@ def _offered_services(user, page) -> list[tuple[str, str]]:
 
 
 @not_found_is_404
+@requires("case.read")
+@require_http_methods(["GET", "POST"])
 def case_detail(request, case_id):
-    page = web_selectors.case_page(actor=request.user, case_id=case_id)
+    # A restricted case asks for the purpose of the read first (one form, POSTed so the reason stays
+    # out of URLs and logs); the purpose then covers this session's other pages of the case for a while.
+    purpose = access_views.ReadReasonForm(request.POST) if request.method == "POST" else None
+    reason = purpose.cleaned_data["reason"] if purpose is not None and purpose.is_valid() else ""
+    try:
+        page = web_selectors.case_page(actor=request.user, case_id=case_id,
+                                       reason=reason or access_views.read_reason_recalled(request, case_id))
+    except ReasonRequired:
+        return render(request, "web/case_purpose.html", {"form": purpose or access_views.ReadReasonForm()})
+    if reason:
+        access_views.read_reason_remember(request, case_id, reason)
     page["services"] = _offered_services(request.user, page)
     page["may_edit"] = request.user.has_any_role(permissions.CASE_EDIT_DETAILS)
+    owning_force = permissions.owning_force_staff(request.user, page["case"])
+    page["may_restrict"] = owning_force and permissions.has_role_for(request.user, "case.restrict")
+    page["may_manage_panel"] = owning_force and permissions.has_role_for(request.user, "proceeding.panel.manage")
+    page["may_see_viewers"] = permissions.has_role_for(request.user, "audit.viewers.read")
     return render(request, "web/case_detail.html", page)
 
 
+def _step_rule(kwargs) -> permissions.Rule:
+    """The permission rule of the lifecycle step a URL names (its roles are in the statutory table)."""
+    machine = machine_for(str(kwargs.get("machine", "")))
+    try:
+        transition = machine.get(str(kwargs.get("action", "")))
+    except DomainError:
+        raise NotFound(f"No action {kwargs.get('action')}.") from None
+    return permissions.transition_rule(machine.name, transition)
+
+
 @not_found_is_404
+@requires(_step_rule)
 @require_http_methods(["GET", "POST"])
 def action(request, machine, obj_id, action):
     machine = machine_for(machine)
@@ -288,6 +322,7 @@ def _service_fixed_fields(page) -> dict[str, django_forms.Field]:
 
 
 @not_found_is_404
+@requires(lambda kwargs: CASE_SERVICE_ACTIONS.get(kwargs.get("service")))
 @require_http_methods(["GET", "POST"])
 def case_service(request, case_id, service):
     if service not in CASE_SERVICES:
@@ -296,7 +331,11 @@ def case_service(request, case_id, service):
     func = optional_service(module, name)
     if func is None:
         raise NotFound(f"{label} is not available yet.")
-    page = web_selectors.case_page(actor=request.user, case_id=case_id)
+    try:
+        page = web_selectors.case_page(actor=request.user, case_id=case_id,
+                                       reason=access_views.read_reason_recalled(request, case_id))
+    except ReasonRequired:
+        return redirect("web:case-detail", case_id=case_id)  # which asks for the purpose first
     case = page["case"]
     params = inspect.signature(func).parameters
     form_class = forms.service_form_class(func, skip={"case_id"}, fixed=_service_fixed_fields(page))
@@ -323,6 +362,7 @@ def case_service(request, case_id, service):
 
 # -- people ------------------------------------------------------------------------------------------------
 @not_found_is_404
+@requires("person.read")
 def person_search(request):
     q = request.GET.get("q", "")
     found = list(people.person_search(actor=request.user, q=q))
@@ -331,6 +371,7 @@ def person_search(request):
 
 
 @not_found_is_404
+@requires("person.read")
 def person_detail(request, person_id):
     history = people.person_history(actor=request.user, person_id=person_id)
     return render(request, "web/person_detail.html", {"history": history, "person": history.person})

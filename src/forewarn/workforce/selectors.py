@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
+from forewarn.audit.services import read_record, read_search
 from forewarn.cases.models import SubjectAllegation
 from forewarn.core.errors import NotFound
 from forewarn.organisations import permissions
@@ -41,7 +42,7 @@ def _appointments() -> Prefetch:
     )
 
 
-def person_search(*, actor, q: str) -> QuerySet[Person]:
+def person_search(*, actor, q: str) -> list[Person]:
     """People whose current or former name, or whose service number, matches `q` (at most 50)."""
     term = (q or "").strip()
     if not term or not _may_read_people(actor):
@@ -54,9 +55,12 @@ def person_search(*, actor, q: str) -> QuerySet[Person]:
                    | Exists(PersonName.objects.filter(person=OuterRef("pk")).filter(
                        Q(given_name__icontains=word) | Q(family_name__icontains=word))))
     number_q = Exists(Appointment.objects.filter(person=OuterRef("pk"), service_number__iexact=term))
-    return (Person.objects.filter(name_q | number_q)
-            .prefetch_related(_appointments())
-            .order_by("family_name", "given_name", "id")[:SEARCH_LIMIT])
+    found = list(Person.objects.filter(name_q | number_q)
+                 .prefetch_related(_appointments())
+                 .order_by("family_name", "given_name", "id")[:SEARCH_LIMIT])
+    # A search shows people across forces: audited as one read, with the query and who it returned.
+    read_search(actor=actor, action="person.search", data={"q": term, "person_ids": [p.id for p in found]})
+    return found
 
 
 @dataclass(frozen=True)
@@ -79,5 +83,6 @@ def person_history(*, actor, person_id: int) -> PersonHistory:
         .select_related("case", "case__organisation", "allegation")
         .order_by("-case__came_to_attention_on", "allegation__number", "id")
     )
+    read_record(actor=actor, obj=person, data={"subject_allegations": len(subject_allegations)})
     return PersonHistory(person=person, names=names, appointments=appointments,
                          subject_allegations=subject_allegations)

@@ -17,13 +17,14 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from forewarn.audit.services import event_record
+from forewarn.audit.services import audited_write, event_record
 from forewarn.core.errors import NotFound, PermissionDenied, ValidationFailed
 
 # The same field rules as case intake (shared so both refuse input alike).
 from forewarn.core.validation import clean_choice as _choice
 from forewarn.core.validation import clean_past_date as _date
 from forewarn.core.validation import clean_text as _text
+from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, Role
 from forewarn.workforce.models import (
@@ -92,6 +93,7 @@ def _name_fields(given_name: str, middle_names: str, family_name: str) -> dict[s
 
 
 # -- people --------------------------------------------------------------------------------------
+@audited_write("person.create")
 def person_create(
     *,
     actor,
@@ -115,6 +117,7 @@ def person_create(
     return person
 
 
+@audited_write("person.rename")
 def person_rename(
     *,
     actor,
@@ -124,6 +127,7 @@ def person_rename(
     middle_names: str = "",
     on: dt.date | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Person:
     """Change a person's name, keeping the old one as a PersonName row (the register matches on both)."""
     permissions.require_role(actor, WORKFORCE_EDIT, "Renaming a person")
@@ -132,6 +136,7 @@ def person_rename(
     reason = _text(reason, field="reason", max_length=100)
     with transaction.atomic():
         person = _person_for_update(person_id)
+        version_check(person, expected_version, what="person")
         old = {k: getattr(person, k) for k in new}
         if old == new:
             raise ValidationFailed("family_name: the new name is the same as the current one.",
@@ -147,6 +152,7 @@ def person_rename(
 
 
 # -- appointments and ranks ----------------------------------------------------------------------
+@audited_write("appointment.start")
 def appointment_start(
     *,
     actor,
@@ -224,12 +230,15 @@ def _appointment_close(*, actor, appointment: Appointment, on: dt.date, reason: 
                        "end_reason": reason})
 
 
-def appointment_end(*, actor, appointment_id: int, on: dt.date, reason: str) -> Appointment:
+@audited_write("appointment.end")
+def appointment_end(*, actor, appointment_id: int, on: dt.date, reason: str,
+                    expected_version: int | None = None) -> Appointment:
     """End a period of service (resigned, retired, dismissed, transferred, died…)."""
     reason = _choice(reason, EndReason, field="reason", allowed=LEAVING_REASONS)
     on = _date(on, field="on", required=True)
     with transaction.atomic():
         appointment = _appointment_for_update(actor, appointment_id, "Ending an appointment")
+        version_check(appointment, expected_version, what="appointment")
         if appointment.end_date is not None:
             raise ValidationFailed(f"on: the appointment already ended on {appointment.end_date.isoformat()}.",
                                    field="on", code="appointment.already_ended")
@@ -237,6 +246,7 @@ def appointment_end(*, actor, appointment_id: int, on: dt.date, reason: str) -> 
     return appointment
 
 
+@audited_write("person.transfer")
 def person_transfer(
     *,
     actor,
@@ -245,6 +255,7 @@ def person_transfer(
     on: dt.date,
     service_number: str,
     rank: str = "",
+    expected_version: int | None = None,
 ) -> Appointment:
     """Move a serving person to another force: end the current appointment on `on` (reason
     transferred) and start one in the new force the next day, in one transaction.
@@ -258,6 +269,7 @@ def person_transfer(
     permissions.require_role(actor, WORKFORCE_EDIT, "Recording a transfer")
     with transaction.atomic():
         person = _person_for_update(person_id)
+        version_check(person, expected_version, what="person")
         current = _current_appointment(person)
         if actor.organisation_id not in (current.organisation_id, to_org.id):
             raise PermissionDenied("Recording a transfer: only the losing or the receiving force can record it.",
@@ -267,16 +279,23 @@ def person_transfer(
                                    field="to_organisation_id", code="transfer.same_force")
         rank = _rank_for(current.role_type, rank or current.current_rank or "")
         _appointment_close(actor=actor, appointment=current, on=on, reason=EndReason.TRANSFERRED)
+        # Where the person serves is part of the person's record: a new version, so a second transfer
+        # recorded against the same view of the person is refused.
+        person.version += 1
+        person.save(update_fields=["version", "updated_at"])
         return _appointment_open(actor=actor, person=person, org=to_org, start_date=on + dt.timedelta(days=1),
                                  role_type=current.role_type, service_number=service_number, rank=rank,
                                  action="appointment.transfer_in")
 
 
-def rank_change(*, actor, appointment_id: int, rank: str, on: dt.date, acting: bool = False) -> RankHeld:
+@audited_write("rank.change")
+def rank_change(*, actor, appointment_id: int, rank: str, on: dt.date, acting: bool = False,
+                expected_version: int | None = None) -> RankHeld:
     """Record a promotion, reduction in rank or acting rank from `on`."""
     on = _date(on, field="on", required=True)
     with transaction.atomic():
         appointment = _appointment_for_update(actor, appointment_id, "Changing a rank")
+        version_check(appointment, expected_version, what="appointment")
         rank = _rank_for(appointment.role_type, rank)
         if not appointment.is_current_on(on):
             raise ValidationFailed(f"on: the appointment is not current on {on.isoformat()}.", field="on",
@@ -286,6 +305,9 @@ def rank_change(*, actor, appointment_id: int, rank: str, on: dt.date, acting: b
             raise ValidationFailed(f"rank: the person already holds the rank {rank}.", field="rank",
                                    code="rank.unchanged")
         held = RankHeld.objects.create(appointment=appointment, rank=rank, start_date=on, acting=bool(acting))
+        # The rank history belongs to the appointment: a change is a new version of it.
+        appointment.version += 1
+        appointment.save(update_fields=["version", "updated_at"])
         event_record(actor=actor, action="rank.change", obj=appointment, occurred_on=on,
                      data={"rank": [old, rank], "acting": bool(acting)})
     return held
@@ -435,6 +457,7 @@ def _import_check_mapping(mapping: dict[str, str], organisation_code: str | None
                                code="import.unmapped_field")
 
 
+@audited_write("workforce.import")
 def people_import_csv(
     *,
     actor,

@@ -1,0 +1,126 @@
+"""The audit trail's hash chain: sealed on every append, verified end to end, tamper evident."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from forewarn.audit import chain
+from forewarn.audit.models import Event, EventKind
+from forewarn.audit.selectors import chain_verify
+from forewarn.audit.services import event_record, read_record, refused_record
+from forewarn.cases.models import Case
+from forewarn.core.errors import GuardFailed
+from forewarn.organisations.models import Role
+from tests.factories import CaseFactory, make_user
+
+
+def _events(n: int, actor) -> list[Event]:
+    case = CaseFactory()
+    return [event_record(actor=actor, action=f"test.step{i}", obj=case, case=case, data={"i": i, "on": dt.date(2024, 1, i + 1)})
+            for i in range(n)]
+
+
+def test_each_event_chains_onto_the_one_before(handler):
+    events = _events(3, handler)
+    assert events[0].prev_hash == chain.GENESIS
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert len({e.hash for e in events}) == 3
+    result = chain_verify()
+    assert result.ok and result.checked == 3 and result.last_hash == events[-1].hash
+
+
+def test_stored_data_is_what_was_hashed(handler):
+    (event,) = _events(1, handler)
+    # Dates in data are stored as ISO text, exactly as hashed, so verification reads back the same bytes.
+    assert Event.objects.get(pk=event.pk).data == {"i": 0, "on": "2024-01-01"}
+    assert chain_verify().ok
+
+
+def test_reads_changes_and_refusals_share_one_chain(handler):
+    case = CaseFactory()
+    event_record(actor=handler, action="case.test", obj=case, case=case)
+    read_record(actor=handler, obj=case, case=case, reason="checking")
+    refused_record(actor=None, action="case.test", error=GuardFailed("no", code="x.y"), object_type="cases.case",
+                   object_id=case.pk)
+    assert list(Event.objects.values_list("kind", flat=True)) == [EventKind.CHANGE, EventKind.READ, EventKind.REFUSED]
+    assert chain_verify().checked == 3
+
+
+def _tamper(sql: str, params: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_an_edited_event_is_found_or_refused_by_the_database(handler):
+    events = _events(4, handler)
+    target = events[2]
+    if connection.vendor == "postgresql":
+        # The append-only trigger (migration audit 0004) refuses the edit outright.
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _tamper("UPDATE audit_event SET reason = 'edited' WHERE id = %s", [target.pk])
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            _tamper("DELETE FROM audit_event WHERE id = %s", [target.pk])
+        assert chain_verify().ok
+        return
+    # SQLite has no such trigger: the services never update, and verification finds any edit.
+    _tamper("UPDATE audit_event SET reason = 'edited' WHERE id = %s", [target.pk])
+    result = chain_verify()
+    assert (result.ok, result.broken_at, result.checked) == (False, target.pk, 2)
+    assert "altered" in result.problem
+
+
+@pytest.mark.skipif("connection.vendor == 'postgresql'", reason="PostgreSQL refuses the DELETE (test above)")
+def test_a_deleted_event_breaks_the_link_of_the_next_sqlite(handler):
+    events = _events(4, handler)
+    _tamper("DELETE FROM audit_event WHERE id = %s", [events[1].pk])
+    result = chain_verify()
+    assert (result.ok, result.broken_at) == (False, events[2].pk)
+    assert "removed" in result.problem
+
+
+def test_a_forged_event_with_a_recomputed_hash_still_breaks_the_next_link(handler):
+    """Rewriting one row and its own hash is not enough: the next row's prev_hash gives it away."""
+    events = _events(3, handler)
+    if connection.vendor == "postgresql":
+        return  # the trigger refuses any UPDATE (tested above); nothing to forge
+    values = [getattr(events[1], name) for name in chain.HASHED_FIELDS]
+    values[chain.HASHED_FIELDS.index("reason")] = "forged"
+    forged_hash = chain.digest(values)
+    _tamper("UPDATE audit_event SET reason = 'forged', hash = %s WHERE id = %s", [forged_hash, events[1].pk])
+    result = chain_verify()
+    assert (result.ok, result.broken_at) == (False, events[2].pk)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif("connection.vendor != 'postgresql'",
+                    reason="SQLite's in-memory test database cannot take two writers; it serialises writers anyway")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_never_fork_the_chain():
+    """Two threads append at once; the chain lock serialises them so every link holds."""
+    actor = make_user(Role.CASE_HANDLER)
+    case = CaseFactory()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def write(tag):
+        try:
+            barrier.wait(timeout=10)
+            for i in range(15):
+                with transaction.atomic():
+                    event_record(actor=actor, action=f"test.{tag}{i}", obj=case, case=case)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors
+    result = chain_verify()
+    assert result.ok and result.checked == 30
+    assert Case.objects.count() == 1
