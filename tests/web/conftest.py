@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from forewarn.audit.models import Event
+from forewarn.audit.services import event_record
 from forewarn.cases.models import CaseStatus
 from forewarn.core.models import Clock
 from tests.factories import (
@@ -28,6 +28,5 @@ def met_case(db):
     SubjectAllegationFactory(allegation=allegation, person=person, name_as_given="")
     Clock.objects.create(case=case, kind="iopc_referral", started_on=dt.date(2024, 1, 15),
                          due_on=dt.date(2024, 1, 16))
-    Event.objects.create(case=case, action="case.open", object_type="cases.case", object_id=case.id,
-                         occurred_on=case.came_to_attention_on)
+    event_record(actor=None, action="case.open", obj=case, case=case, occurred_on=case.came_to_attention_on)
     return case
