@@ -124,3 +124,27 @@ def test_concurrent_writers_never_fork_the_chain():
     result = chain_verify()
     assert result.ok and result.checked == 30
     assert Case.objects.count() == 1
+
+
+def test_awkward_content_verifies_on_either_database(handler):
+    """Whole-second times, non-ASCII text, nested keys in any order: the stored text is the hashed text."""
+    case = CaseFactory()
+    event = event_record(actor=handler, action="test.awkward", obj=case, case=case,
+                         data={"z": {"b": 1, "a": [dt.date(2024, 2, 29), None, True]}, "ä": "Zoë ‏עברית 👮‍♀️"},
+                         changes={"status": ["received", "logged"]}, reason="naïve\ttab\nnewline")
+    stored = Event.objects.get(pk=event.pk)
+    assert stored.data == {"z": {"b": 1, "a": ["2024-02-29", None, True]}, "ä": "Zoë ‏עברית 👮‍♀️"}
+    assert stored.changes == {"status": ["received", "logged"]}
+    whole_second = event_record(actor=handler, action="test.second", obj=case, case=case)
+    assert chain_verify().ok and whole_second.hash != event.hash
+
+
+def test_an_event_created_at_a_whole_second_verifies(handler, monkeypatch):
+    import django.utils.timezone as tz
+
+    fixed = dt.datetime(2026, 11, 21, 10, 0, 0, tzinfo=dt.UTC)
+    monkeypatch.setattr(tz, "now", lambda: fixed)
+    case = CaseFactory()
+    event = event_record(actor=handler, action="test.second", obj=case, case=case)
+    assert Event.objects.get(pk=event.pk).occurred_at == fixed
+    assert chain_verify().ok

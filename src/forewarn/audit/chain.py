@@ -1,9 +1,12 @@
 """The audit hash chain: canonical content, sealing, verification.
 
 Each event's `hash` is SHA-256 over the JSON array of its hashed fields (HASHED_FIELDS, in that
-order, `prev_hash` included) serialised canonically: keys sorted, no whitespace, UTF-8, times in
-UTC with microseconds. The id is not hashed: order is the id order, and `prev_hash` ties each row
-to the one before it, so a deleted, inserted, edited or reordered row breaks the chain there.
+order, `prev_hash` included), serialised with no whitespace in UTF-8; times are UTC ISO 8601 with
+microseconds. `data` and `changes` enter as their canonical JSON text (keys sorted, no whitespace),
+which is exactly what the database stores (`audit.models.CanonicalJSONField`), so verification
+hashes the stored bytes without parsing them. The id is not hashed: order is the id order, and
+`prev_hash` ties each row to the one before it, so a deleted, inserted, edited or reordered row
+breaks the chain there.
 
 The same functions seal rows written one at a time (`audit.services`) and rows written in bulk
 (`demo.bulk`), and verify them (`forewarn audit verify`), so the three cannot disagree.
@@ -31,19 +34,24 @@ _OCCURRED_ON = HASHED_FIELDS.index("occurred_on")
 _JSON = (HASHED_FIELDS.index("data"), HASHED_FIELDS.index("changes"))
 
 _sha256 = hashlib.sha256
-_dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_row_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_canonical_django = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
-def normalise_data(data: dict | None) -> dict:
-    """What the JSON column will give back: dates and decimals as strings, keys as strings.
-
-    Stored exactly as hashed, so verification recomputes the same bytes on SQLite and PostgreSQL.
-    """
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+def canonical_json(value) -> str:
+    """The one text form of a JSON value: keys sorted, no whitespace, UTF-8; dates, times, decimals
+    and UUIDs as strings (DjangoJSONEncoder). What the audit columns store and the hash covers."""
+    try:
+        return _canonical(value)
+    except TypeError:  # a date or a decimal inside: the encoder that knows them
+        return _canonical_django(value)
 
 
 def _timestamp(value: dt.datetime | str) -> str:
-    if isinstance(value, str):  # SQLite without converters
+    if isinstance(value, str):
+        if len(value) == 32 and value[10] == "T" and value.endswith("+00:00"):
+            return value  # already canonical (PostgreSQL formats it in audit.selectors)
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None:  # Django stores UTC; SQLite hands it back naive
         value = value.replace(tzinfo=dt.UTC)
@@ -51,33 +59,40 @@ def _timestamp(value: dt.datetime | str) -> str:
 
 
 def digest(values: list) -> str:
-    """The hash of one row, from its HASHED_FIELDS values in order (prev_hash first)."""
+    """The hash of one row, from its HASHED_FIELDS values in order (prev_hash first).
+
+    `data` and `changes` may be given as stored (canonical text) or as values. Mutates `values`.
+    """
     values[_OCCURRED_AT] = _timestamp(values[_OCCURRED_AT])
     on = values[_OCCURRED_ON]
     if not isinstance(on, str):
         values[_OCCURRED_ON] = on.isoformat()
     for i in _JSON:
-        if isinstance(values[i], str):  # a raw JSON column on SQLite
-            values[i] = json.loads(values[i])
-    return _sha256(_dumps(values).encode()).hexdigest()
+        if not isinstance(values[i], str):
+            values[i] = canonical_json(values[i])
+    return _sha256(_row_json(values).encode()).hexdigest()
 
 
 # What an absent field is stored as (so it hashes the way it is stored).
 ROW_DEFAULTS = {name: "" for name in HASHED_FIELDS} | {
-    "kind": "change", "data": {}, "changes": {}, "actor_id": None, "organisation_id": None, "object_id": None, "case_id": None,
+    "kind": "change", "data": {}, "changes": {}, "actor_id": None, "organisation_id": None, "object_id": None,
+    "case_id": None,
 }
 
 
 def seal(rows: Iterable[dict], prev_hash: str) -> str:
     """Complete rows (dicts of attname -> value; occurred_at and occurred_on required) with their
-    defaults, prev_hash and hash, in order. Returns the last hash, to seal the next rows from."""
+    defaults, prev_hash and hash, in order. Returns the last hash, to seal the next rows from.
+
+    `data` and `changes` are replaced by their canonical JSON text, the form the columns store: write
+    them as they are (COPY, bulk_create or create)."""
     for row in rows:
         for name, default in ROW_DEFAULTS.items():
             if name not in row:
                 row[name] = default
         row["prev_hash"] = prev_hash
-        row["data"] = normalise_data(row["data"])
-        row["changes"] = normalise_data(row["changes"])
+        row["data"] = canonical_json(row["data"])
+        row["changes"] = canonical_json(row["changes"])
         prev_hash = row["hash"] = digest([row[name] for name in HASHED_FIELDS])
     return prev_hash
 

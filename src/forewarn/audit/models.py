@@ -11,8 +11,32 @@ canonical content including `prev_hash`, the previous row's hash, so removing, e
 any row breaks the chain at that row (`forewarn audit verify`).
 """
 
+import json
+
 from django.db import models
 from django.utils import timezone
+
+from forewarn.audit.chain import canonical_json
+
+
+class CanonicalJSONField(models.TextField):
+    """A JSON value stored as its canonical text (`audit.chain.canonical_json`): the stored bytes are
+    the hashed bytes, the same on SQLite and PostgreSQL (jsonb would re-format them), so `audit
+    verify` hashes what it reads without parsing it. Python sees the value (a dict).
+
+    A str given to it is taken as canonical text already (what `chain.seal` produces).
+    """
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        if value is None or isinstance(value, str):
+            return value
+        return canonical_json(value)
 
 
 class EventKind(models.TextChoices):
@@ -35,8 +59,8 @@ class Event(models.Model):
     case = models.ForeignKey("cases.Case", null=True, on_delete=models.PROTECT, related_name="events")
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
-    data = models.JSONField(default=dict, blank=True)  # the step's data as submitted
-    changes = models.JSONField(default=dict, blank=True)  # {field: [old, new]} for the fields it changed
+    data = CanonicalJSONField(default=dict, blank=True)  # the step's data as submitted
+    changes = CanonicalJSONField(default=dict, blank=True)  # {field: [old, new]} for the fields it changed
     reason = models.TextField(blank=True)
     correlation_id = models.CharField(max_length=64, blank=True)
     # Text, not GenericIPAddressField: PostgreSQL's inet re-formats some addresses, which would

@@ -4,6 +4,8 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import forewarn.audit.models
+
 
 def seal_existing_events(apps, schema_editor):
     """Chain the events written before the chain existed, in id order (no trigger yet)."""
@@ -15,7 +17,8 @@ def seal_existing_events(apps, schema_editor):
         row = {name: getattr(event, name) for name in chain.HASHED_FIELDS}
         chain.seal([row], prev)
         prev = row["hash"]
-        Event.objects.filter(pk=event.pk).update(prev_hash=row["prev_hash"], hash=row["hash"], data=row["data"])
+        Event.objects.filter(pk=event.pk).update(prev_hash=row["prev_hash"], hash=row["hash"], data=row["data"],
+                                                 changes=row["changes"])
 
 
 class Migration(migrations.Migration):
@@ -31,7 +34,13 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='event',
             name='changes',
-            field=models.JSONField(blank=True, default=dict),
+            field=forewarn.audit.models.CanonicalJSONField(blank=True, default=dict),
+        ),
+        # jsonb re-formats JSON; the chain needs the stored text to be the hashed text.
+        migrations.AlterField(
+            model_name='event',
+            name='data',
+            field=forewarn.audit.models.CanonicalJSONField(blank=True, default=dict),
         ),
         migrations.AddField(
             model_name='event',
