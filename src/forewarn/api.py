@@ -12,10 +12,12 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from forewarn.cases.access_api import router as case_access_router
 from forewarn.cases.api import router as cases_router
 from forewarn.core.api import router as lifecycle_router
 from forewarn.core.errors import DomainError
 from forewarn.documents.api import router as documents_router
+from forewarn.organisations.access import declare_in_openapi
 from forewarn.organisations.api import BearerToken
 from forewarn.organisations.api import router as organisations_router
 from forewarn.organisations.authentication import VerifiedSessionAuth
@@ -102,8 +104,11 @@ def on_data_error(request, exc):
 
 api.add_router("", organisations_router)
 api.add_router("", cases_router)
+api.add_router("", case_access_router)
 api.add_router("", proceedings_router)
 api.add_router("", workforce_router)
 api.add_router("", documents_router)
 # Last: its paths start with a parameter ('/{machine}/{obj_id}/actions') and must not shadow the others.
 api.add_router("", lifecycle_router)
+# Each operation's permission action (organisations.access.requires), as `x-permission` in the OpenAPI document.
+declare_in_openapi(api)

@@ -15,6 +15,7 @@ from tests.factories import (
     PersonFactory,
     SubjectAllegationFactory,
     make_user,
+    name_on_case,
 )
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,9 @@ def test_case_detail_and_timeline(handler, api_for):
 def test_contact_details_only_for_force_casework_in_scope(db, api_for):
     case = CaseFactory(referred_on=dt.date(2024, 2, 1))
     PartyFactory(case=case, email="ada@example.org", phone="01632 960001", address="1 Fictional Road")
-    for user in (make_user(Role.INVESTIGATOR), make_user(Role.IOPC_CASEWORKER, organisation="IOPC")):
+    investigator = make_user(Role.INVESTIGATOR)
+    name_on_case(investigator, case)  # investigators see the cases they are appointed to
+    for user in (investigator, make_user(Role.IOPC_CASEWORKER, organisation="IOPC")):
         body = api_for(user).get(f"/api/cases/{case.id}").json()
         (party,) = body["parties"]
         assert party["contact_details_withheld"] and party["email"] is None and party["address"] is None

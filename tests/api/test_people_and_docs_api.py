@@ -45,7 +45,8 @@ def test_people_refusals(handler, api_for):
     person = PersonFactory()
     panel = api_for(make_user(Role.PANEL_MEMBER))
     assert panel.get(f"/api/people/{person.id}").status_code == 404
-    assert panel.get("/api/people", {"q": person.family_name}).json() == []
+    # A role that may not read people is refused the search outright (no record is named, so 403).
+    assert panel.get("/api/people", {"q": person.family_name}).json()["status"] == 403
     missing_q = api_for(handler).get("/api/people").json()
     assert (missing_q["status"], missing_q["field"]) == (422, "q")
     assert api_for(handler).get("/api/people/987654321").json()["code"] == "not_found"
@@ -71,6 +72,11 @@ EXPECTED_ROUTES = {
     ("get", "/api/cases/{case_id}/documents"), ("post", "/api/cases/{case_id}/documents"),
     ("post", "/api/cases/{case_id}/letters"), ("get", "/api/documents/{document_id}"),
     ("get", "/api/documents/{document_id}/content"),
+    ("post", "/api/cases/{case_id}/restriction"), ("get", "/api/cases/{case_id}/participants"),
+    ("post", "/api/cases/{case_id}/participants"), ("delete", "/api/cases/{case_id}/participants/{user_id}"),
+    ("post", "/api/cases/{case_id}/break-glass"), ("get", "/api/break-glass"),
+    ("get", "/api/proceedings/{proceeding_id}/panel"), ("post", "/api/proceedings/{proceeding_id}/panel"),
+    ("delete", "/api/proceedings/{proceeding_id}/panel/{user_id}"),
 }
 
 

@@ -33,6 +33,7 @@ from tests.factories import (
     change_events,
     make_user,
     only_refused,
+    seat_on_panel,
 )
 
 pytestmark = pytest.mark.django_db
@@ -440,6 +441,7 @@ def test_condition_b_needs_no_determination(everyone):
 def test_conclude_proceedings_stores_the_finding_and_panel_members_may_record_it():
     panel = make_user(Role.PANEL_MEMBER)
     sa = SubjectAllegationFactory(status=SubjectStatus.REFERRED_TO_PROCEEDINGS, case_to_answer="gross_misconduct")
+    seat_on_panel(panel, case=sa.case)  # a panel member sees only the cases of the hearings they sit on
     sa = step(SUBJECT_ALLEGATION_MACHINE, sa, "conclude_proceedings", panel, finding="gross_misconduct")
     assert (sa.status, sa.finding) == (SubjectStatus.PROCEEDINGS_CONCLUDED, "gross_misconduct")
 

@@ -19,7 +19,7 @@ from forewarn.core.lifecycle import Machine, Reasons, Transition, require, run_t
 from forewarn.core.models import Clock
 from forewarn.organisations.models import Role
 from forewarn.organisations.permissions import case_in_scope
-from tests.factories import CaseFactory, make_user, only_refused
+from tests.factories import CaseFactory, make_user, name_on_case, only_refused
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +106,7 @@ def test_a_rule_refusal_and_a_missing_field_name_the_problem_and_write_nothing(h
 def test_wrong_role_is_denied_and_another_force_gets_not_found(db):
     case = CaseFactory()
     investigator = make_user(Role.INVESTIGATOR)
+    name_on_case(investigator, case)  # in scope (appointed to it), but the step is not an investigator's
     kent = make_user(Role.CASE_HANDLER, organisation="KEN")
     with pytest.raises(PermissionDenied):
         run_transition(machine=TOY, obj_id=case.pk, action="log", actor=investigator)

@@ -23,7 +23,7 @@ from forewarn.proceedings.models import (
     ProceedingStatus,
     Sanction,
 )
-from tests.factories import make_user, only_refused
+from tests.factories import make_user, only_refused, seat_on_panel
 from tests.proceedings.builders import challenge_in, decided_proceeding, proceeding_in
 
 pytestmark = pytest.mark.django_db
@@ -158,6 +158,7 @@ def test_a_panel_member_cannot_notify_and_an_aa_cannot_make_findings(caseworker)
     panel = make_user(Role.PANEL_MEMBER)
     aa = make_user(Role.APPROPRIATE_AUTHORITY)
     reported = proceeding_in(P.OUTCOME_REPORTED, finding=Finding.GROSS_MISCONDUCT, sanction=Sanction.REDUCTION_IN_RANK)
+    seat_on_panel(panel, proceeding=reported)  # in scope: the panel member sits on it
     with pytest.raises(PermissionDenied):
         run_transition(machine=PROCEEDING_MACHINE, obj_id=reported.pk, action="outcome_notify", actor=panel)
     scheduled = proceeding_in(P.SCHEDULED)
@@ -165,7 +166,7 @@ def test_a_panel_member_cannot_notify_and_an_aa_cannot_make_findings(caseworker)
     with pytest.raises(PermissionDenied):
         run_transition(machine=PROCEEDING_MACHINE, obj_id=scheduled.pk, action="findings_record", actor=aa,
                        payload={"findings": findings})
-    assert only_refused()
+    assert only_refused(2)
 
 
 def test_another_force_cannot_see_the_proceeding(other_force_handler):

@@ -50,7 +50,7 @@ def test_case_page_offers_only_what_the_table_allows_the_user(client, handler, i
 def test_a_user_without_casework_roles_sees_no_actions(client):
     case = CaseFactory(status=CaseStatus.RECEIVED)
     panel = make_user(Role.PANEL_MEMBER)  # sits on a hearing of the case: may read it, takes no case step
-    seat_on_panel(panel, case=case)
+    seat_on_panel(panel, case=case, status="notice_of_referral")
     sign_in(client, panel)
     html = client.get(reverse("web:case-detail", args=[case.id])).content.decode()
     assert "/actions/" not in html and 'id="no-actions"' in html

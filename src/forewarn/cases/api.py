@@ -6,7 +6,8 @@ from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema, Status
 
 from forewarn.cases import selectors, services
-from forewarn.cases.models import Case, Party, SubjectAllegation
+from forewarn.cases.models import Case, SubjectAllegation
+from forewarn.cases.redaction import PartyView, redact_parties
 from forewarn.cases.schemas import (
     AllegationIn,
     AllegationOut,
@@ -25,10 +26,12 @@ from forewarn.cases.schemas import (
 from forewarn.core.api import available_actions
 from forewarn.core.clocks import CLOCK_RULES, ClockKind
 from forewarn.core.schemas import MAX_ID, PROBLEMS, Id, QueryText, actor_of
-from forewarn.organisations.permissions import party_contacts_visible
+from forewarn.organisations.access import requires
 
 router = Router(tags=["cases"])
 ObjId = Path(..., ge=1, le=MAX_ID)
+# Reads of a restricted case must say why (issue #3); the reason goes to the read audit.
+ReadReason = Query("", max_length=2000, description="Why you are reading the case (required when it is restricted)")
 
 
 # -- shaping ----------------------------------------------------------------------------------
@@ -46,14 +49,9 @@ def case_summary(case: Case, allegation_count: int | None = None) -> dict:
     }
 
 
-def party_out(party: Party, *, contacts: bool) -> dict:
-    out = {"id": party.id, "role": party.role, "eligibility_basis": party.eligibility_basis,
-           "full_name": party.full_name, "is_vulnerable": party.is_vulnerable,
-           "contact_details_withheld": not contacts}
-    if contacts:
-        out.update(email=party.email, phone=party.phone, address=party.address, postcode=party.postcode,
-                   vulnerability_notes=party.vulnerability_notes)
-    return out
+def party_out(party: PartyView) -> dict:
+    """A party as this reader may see it: only ever built from `cases.redaction` (never a model)."""
+    return party.as_dict()
 
 
 def allegation_out(allegation, subject_ids: list[int]) -> dict:
@@ -110,6 +108,7 @@ class CaseFilters(Schema):
 
 
 @router.get("/cases", response={200: CaseListOut, **PROBLEMS}, summary="Cases the caller may see")
+@requires("case.list")
 def case_list(request, filters: Query[CaseFilters]):
     qs = selectors.case_list(actor=actor_of(request), case_type=filters.type, status=filters.status,
                              category=filters.category, organisation_id=filters.organisation,
@@ -120,6 +119,7 @@ def case_list(request, filters: Query[CaseFilters]):
 
 
 @router.post("/cases", response={201: CaseSummaryOut, **PROBLEMS}, summary="Record a complaint, conduct or DSI matter")
+@requires("case.record")
 def case_create(request, data: CaseIn):
     case = services.case_record(actor=actor_of(request), **data.model_dump())
     return Status(201, case_summary(case, allegation_count=0))
@@ -127,11 +127,11 @@ def case_create(request, data: CaseIn):
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **PROBLEMS},
             summary="One case: parties, allegations, subjects, clocks and the caller's available actions")
-def case_get(request, case_id: int = ObjId):
+@requires("case.read")
+def case_get(request, case_id: int = ObjId, reason: str = ReadReason):
     actor = actor_of(request)
-    detail = selectors.case_detail(actor=actor, case_id=case_id)
+    detail = selectors.case_detail(actor=actor, case_id=case_id, reason=reason)
     case = detail["case"]
-    contacts = party_contacts_visible(actor, case)
     today = timezone.localdate()
     subjects_by_allegation: dict[int, list[int]] = {}
     for sa in detail["subjects"]:
@@ -141,7 +141,7 @@ def case_get(request, case_id: int = ObjId):
         "incident_location": case.incident_location, "handling_route": case.handling_route,
         "investigation_mode": case.investigation_mode, "recorded_on": case.recorded_on,
         "referred_on": case.referred_on, "review_body": case.review_body,
-        "parties": [party_out(p, contacts=contacts) for p in detail["parties"]],
+        "parties": [party_out(p) for p in detail["parties"]],
         "allegations": [allegation_out(a, subjects_by_allegation.get(a.id, [])) for a in detail["allegations"]],
         "subjects": [subject_out(sa, actor=actor) for sa in detail["subjects"]],
         "clocks": [clock_out(c, today) for c in detail["clocks"]],
@@ -151,20 +151,24 @@ def case_get(request, case_id: int = ObjId):
 
 @router.get("/cases/{case_id}/timeline", response={200: list[EventOut], **PROBLEMS},
             summary="Every recorded step on the case, oldest first")
-def case_timeline(request, case_id: int = ObjId):
-    detail = selectors.case_detail(actor=actor_of(request), case_id=case_id)
+@requires("case.read")
+def case_timeline(request, case_id: int = ObjId, reason: str = ReadReason):
+    detail = selectors.case_detail(actor=actor_of(request), case_id=case_id, reason=reason)
     return [event_out(e) for e in detail["timeline"]]
 
 
 @router.post("/cases/{case_id}/parties", response={201: PartyOut, **PROBLEMS}, summary="Add a party")
+@requires("party.add")
 def party_create(request, data: PartyIn, case_id: int = ObjId):
     actor = actor_of(request)
     party = services.party_add(actor=actor, case_id=case_id, **data.model_dump())
-    return Status(201, party_out(party, contacts=party_contacts_visible(actor, party.case)))
+    (shown,) = redact_parties(actor=actor, case=party.case, parties=[party])
+    return Status(201, party_out(shown))
 
 
 @router.post("/cases/{case_id}/allegations", response={201: AllegationOut, **PROBLEMS},
              summary="Add an allegation")
+@requires("allegation.add")
 def allegation_create(request, data: AllegationIn, case_id: int = ObjId):
     allegation = services.allegation_add(actor=actor_of(request), case_id=case_id, **data.model_dump())
     return Status(201, allegation_out(allegation, []))
@@ -172,6 +176,7 @@ def allegation_create(request, data: AllegationIn, case_id: int = ObjId):
 
 @router.post("/allegations/{allegation_id}/subjects", response={201: SubjectOut, **PROBLEMS},
              summary="Add an officer (identified or described) as a subject of an allegation")
+@requires("subject.add")
 def subject_create(request, data: SubjectIn, allegation_id: int = ObjId):
     actor = actor_of(request)
     sa = services.subject_add(actor=actor, allegation_id=allegation_id, **data.model_dump())
@@ -180,6 +185,7 @@ def subject_create(request, data: SubjectIn, allegation_id: int = ObjId):
 
 @router.post("/subjects/{subject_id}/link", response={200: SubjectOut, **PROBLEMS},
              summary="Link a subject to the person they are")
+@requires("subject.link")
 def subject_link(request, data: SubjectLinkIn, subject_id: int = ObjId):
     actor = actor_of(request)
     sa = services.subject_link_person(actor=actor, subject_allegation_id=subject_id, **data.model_dump())
@@ -192,6 +198,7 @@ class OverdueFilters(Schema):
 
 @router.get("/clocks/overdue", response={200: list[ClockOut], **PROBLEMS},
             summary="Open statutory steps past their due date, in the caller's scope")
+@requires("clock.list")
 def clock_overdue(request, filters: Query[OverdueFilters]):
     today = timezone.localdate()
     return [clock_out(c, today) for c in selectors.overdue_clocks(actor=actor_of(request),

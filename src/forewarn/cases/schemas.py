@@ -19,6 +19,8 @@ class CaseIn(In):
     incident_date: dt.date | None = None
     incident_location: str = Field("", max_length=200)
     restricted: bool = False
+    restriction_kind: str = Field("", max_length=40, description="anti_corruption, covert, psd_subject "
+                                  "(required when restricted; the recorder is named on the case)")
 
 
 class PartyIn(In):
@@ -93,6 +95,7 @@ class PartyOut(Schema):
     eligibility_basis: str
     full_name: str
     is_vulnerable: bool
+    restricted: bool = False
     # Contact details only for force casework in scope (None otherwise: withheld, not empty).
     email: str | None = None
     phone: str | None = None

@@ -15,6 +15,8 @@ from ninja import Field, Path, Router, Schema
 from forewarn.core.errors import NotFound
 from forewarn.core.lifecycle import Machine, Transition, actor_has_any_role, run_transition
 from forewarn.core.schemas import MAX_ID, PROBLEMS, In, Version, actor_of
+from forewarn.organisations import permissions
+from forewarn.organisations.access import requires
 from forewarn.organisations.permissions import case_in_scope
 
 router = Router(tags=["lifecycle"])
@@ -73,6 +75,16 @@ def available_actions(*, actor, obj) -> list[dict]:
             continue
         offered.extend(_action(machine, t) for t in machine.available(actor=actor, obj=obj))
     return offered
+
+
+def step_rule(kwargs: dict) -> permissions.Rule:
+    """The permission rule of the step a URL names: its roles come from the statutory table.
+
+    An unknown machine is NotFound; an unknown step is the engine's own 409 (transition.unknown_action),
+    raised here only after the record was found in the caller's scope.
+    """
+    machine = machine_named(str(kwargs.get("machine", "")))
+    return permissions.transition_rule(machine.name, machine.get(str(kwargs.get("action", ""))))
 
 
 # -- schemas ----------------------------------------------------------------------------------
@@ -165,6 +177,7 @@ Name = Path(..., max_length=60)
 
 @router.get("/lifecycle", response={200: list[MachineOut], **PROBLEMS},
             summary="Every statutory lifecycle: states, transitions, roles and payload schemas")
+@requires("lifecycle.read")
 def lifecycle_list(request):
     out = []
     for m in machines():
@@ -181,6 +194,7 @@ def lifecycle_list(request):
 
 @router.get("/{machine}/{obj_id}/actions", response={200: ActionsOut, **PROBLEMS},
             summary="What the caller may do now to one record")
+@requires("lifecycle.actions.read")
 def action_list(request, machine: str = Name, obj_id: int = ObjId):
     actor = actor_of(request)
     m = machine_named(machine)
@@ -194,6 +208,7 @@ def action_list(request, machine: str = Name, obj_id: int = ObjId):
 
 @router.post("/{machine}/{obj_id}/actions/{action}", response={200: ActionResultOut, **PROBLEMS},
              summary="Take one statutory step (refused steps write nothing)")
+@requires(step_rule)
 def action_run(request, data: ActionIn, machine: str = Name, obj_id: int = ObjId, action: str = Name):
     actor = actor_of(request)
     m = machine_named(machine)

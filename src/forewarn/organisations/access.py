@@ -22,6 +22,8 @@ tests/security/test_authorisation_matrix.py finds every endpoint and checks it a
 from __future__ import annotations
 
 import functools
+import inspect
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +34,8 @@ from django.http import Http404
 from forewarn.core.errors import NotFound, PermissionDenied
 from forewarn.organisations import permissions
 
-Action = str | Callable[[dict[str, Any]], str | None]
+# An action name, or a function of the URL's parameters giving a name or a Rule (lifecycle steps).
+Action = str | Callable[[dict[str, Any]], "str | permissions.Rule | None"]
 
 
 # -- access helpers by URL parameter -------------------------------------------------------------
@@ -84,6 +87,18 @@ def _lifecycle_record(actor, value, kwargs):
     return visible_object(actor=actor, machine=machine_named(str(kwargs.get("machine", ""))), obj_id=value)
 
 
+def owning_force_case(actor, value, kwargs):
+    """Any case of the actor's own force, restricted or not (Scope.OWNING_FORCE: breaking the glass)."""
+    from forewarn.cases.models import Case
+
+    case = None
+    if permissions.is_signed_in(actor) and getattr(actor, "organisation_id", None):
+        case = Case.objects.filter(pk=value, organisation_id=actor.organisation_id).first()
+    if case is None:
+        raise NotFound(f"No case with id {value}.")
+    return case
+
+
 def _within_parent(actor, value, kwargs):
     """A key under a record already resolved from the same URL (e.g. the user of a panel seat)."""
     return None
@@ -112,12 +127,12 @@ PARENTS = frozenset(OBJECT_PARAMETERS) - CHILD_PARAMETERS
 SELF_SCOPED = frozenset({permissions.Scope.PUBLIC, permissions.Scope.COMPLAINANT})
 
 
-def resolve_objects(actor, kwargs: dict[str, Any]) -> dict[str, Any]:
+def resolve_objects(actor, kwargs: dict[str, Any], helpers: dict[str, Callable] | None = None) -> dict[str, Any]:
     """Look up every record a URL names through its access helper (NotFound outside scope)."""
     found = {}
     names = [n for n in kwargs if n.endswith("_id")]
     for name in names:
-        loader = OBJECT_PARAMETERS.get(name)
+        loader = (helpers or {}).get(name) or OBJECT_PARAMETERS.get(name)
         if loader is None:
             raise ImproperlyConfigured(f"URL parameter '{name}' has no access helper in "
                                        "forewarn.organisations.access.OBJECT_PARAMETERS (deny by default).")
@@ -127,31 +142,38 @@ def resolve_objects(actor, kwargs: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def action_for(declared: Action, kwargs: dict[str, Any]) -> str:
-    """The action a request performs; an action the URL names but the tables lack is NotFound."""
-    name = declared(kwargs) if callable(declared) else declared
-    if not name:
+def rule_of(declared: Action, kwargs: dict[str, Any]) -> permissions.Rule:
+    """The rule a request is judged by; an action the URL names but the tables lack is NotFound."""
+    found = declared(kwargs) if callable(declared) else declared
+    if isinstance(found, permissions.Rule):
+        return found
+    if not found:
         raise NotFound("No such action.")
     try:
-        permissions.rule_for(name)
+        return permissions.rule_for(found)
     except KeyError:
-        raise NotFound(f"No action {name[:80]}.") from None
-    return name
+        raise NotFound(f"No action {found[:80]}.") from None
 
 
-def check(actor, declared: Action, kwargs: dict[str, Any]) -> str:
-    """Scope first (NotFound), then role (PermissionDenied). Returns the action name."""
-    if not callable(declared) and permissions.rule_for(declared).scope in SELF_SCOPED:
-        return declared
-    resolve_objects(actor, kwargs)
-    name = action_for(declared, kwargs)
-    permissions.require(actor, name)
-    return name
+def check(actor, declared: Action, kwargs: dict[str, Any], helpers: dict[str, Callable] | None = None
+          ) -> permissions.Rule:
+    """Scope first (NotFound), then role (PermissionDenied). Returns the rule applied."""
+    if not callable(declared):
+        rule = permissions.rule_for(declared)
+        if rule.scope in SELF_SCOPED:
+            return rule
+    resolve_objects(actor, kwargs, helpers)
+    rule = rule_of(declared, kwargs)
+    permissions.require(actor, rule)
+    return rule
 
 
 # -- decorators ---------------------------------------------------------------------------------
-def requires(action: Action):
+def requires(action: Action, *, objects: dict[str, Callable] | None = None):
     """Declare and enforce the permission action of a web view or a ninja operation.
+
+    `objects` overrides the access helper for a URL parameter where the action's scope is not the
+    usual one (breaking the glass reaches the owning force's restricted cases).
 
     For ninja, put it below the router decorator: the guard then runs after authentication and
     input parsing, with the typed path parameters. For web views it raises Http404 or Django's
@@ -162,7 +184,7 @@ def requires(action: Action):
 
     def decorate(view):
         if isinstance(view, type):  # a class-based view: guard dispatch, declare on the class
-            view.dispatch = requires(action)(view.dispatch)
+            view.dispatch = requires(action, objects=objects)(view.dispatch)
             view.permission = action
             return view
 
@@ -170,10 +192,10 @@ def requires(action: Action):
         def guarded(*args, **kwargs):
             request = args[1] if len(args) > 1 and not hasattr(args[0], "method") else args[0]
             if _is_ninja(request):
-                check(request.auth, action, kwargs)  # DomainErrors become problem responses in forewarn.api
+                check(request.auth, action, kwargs, objects)  # DomainErrors become problem responses in forewarn.api
                 return view(*args, **kwargs)
             try:
-                check(request.user, action, kwargs)
+                check(request.user, action, kwargs, objects)
             except NotFound as err:
                 raise Http404(err.message) from None
             except PermissionDenied as err:
@@ -181,9 +203,24 @@ def requires(action: Action):
             return view(*args, **kwargs)
 
         guarded.permission = action
+        guarded.__signature__ = _resolved_signature(view)
         return guarded
 
     return decorate
+
+
+def _resolved_signature(view) -> inspect.Signature:
+    """The view's signature with its annotations evaluated in the view's own module.
+
+    django-ninja reads an operation's parameters from its signature and resolves string annotations
+    (`from __future__ import annotations`) in the function's globals, which for this wrapper would be
+    this module's; handing it resolved annotations keeps `Query[...]`, `Form[...]` and the rest intact.
+    """
+    signature = inspect.signature(view)
+    hints = typing.get_type_hints(view, include_extras=True)
+    return signature.replace(parameters=[p.replace(annotation=hints.get(p.name, p.annotation))
+                                         for p in signature.parameters.values()],
+                             return_annotation=hints.get("return", signature.return_annotation))
 
 
 def _is_ninja(request) -> bool:

@@ -7,6 +7,7 @@ from ninja.security import HttpBearer
 
 from forewarn.core.errors import PermissionDenied
 from forewarn.core.schemas import PROBLEMS, actor_of
+from forewarn.organisations.access import requires
 from forewarn.organisations.models import ApiTokenScope, Organisation
 from forewarn.organisations.services import api_token_authenticate
 
@@ -57,6 +58,7 @@ def _organisation(org: Organisation | None) -> dict | None:
 
 
 @router.get("/me", response={200: MeOut, **PROBLEMS}, summary="The caller: organisation, roles and token scopes")
+@requires("self.read")
 def me(request):
     user = actor_of(request)
     token = getattr(request, "api_token", None)
@@ -68,5 +70,6 @@ def me(request):
 
 @router.get("/organisations", response={200: list[OrganisationOut], **PROBLEMS},
             summary="Forces and other bodies (public reference data)")
+@requires("organisation.list")
 def organisation_list(request):
     return [_organisation(org) for org in Organisation.objects.all()]

@@ -154,8 +154,8 @@ ACTIONS: dict[str, Rule] = _table(
     Rule("document.upload", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Role.IOPC_CASEWORKER},
          Scope.CASE, "Attach a document to a case"),
     Rule("document.read", CASE_READERS, Scope.CASE, "Read a case's documents"),
-    Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.CASE,
-         "Write a letter to a complainant from a template"),
+    Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
+         "Send a complainant a letter (recording decision, outcome and review rights)"),
     # Proceedings.
     Rule("proceeding.read", CASE_READERS, Scope.CASE, "Read a proceeding"),
     Rule("proceeding.refer", frozenset({Role.APPROPRIATE_AUTHORITY}), Scope.CASE,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from ninja import Path, Router, Status
+import datetime as dt
+
+from ninja import Field, Path, Router, Schema, Status
 
 from forewarn.core.api import available_actions
-from forewarn.core.schemas import MAX_ID, PROBLEMS, actor_of
-from forewarn.proceedings import selectors, services
+from forewarn.core.schemas import MAX_ID, PROBLEMS, Id, In, actor_of
+from forewarn.organisations.access import requires
+from forewarn.proceedings import panel, selectors, services
 from forewarn.proceedings.schemas import (
     ChallengeIn,
     ChallengeOut,
@@ -51,6 +54,7 @@ def proceeding_out(p, *, actor) -> dict:
 
 @router.post("/proceedings", response={201: ProceedingOut, **PROBLEMS},
              summary="Refer an officer's allegations to a meeting, hearing or accelerated hearing")
+@requires("proceeding.refer")
 def proceeding_create(request, data: ProceedingReferIn):
     actor = actor_of(request)
     proceeding = services.proceeding_refer(actor=actor, **data.model_dump())
@@ -58,6 +62,7 @@ def proceeding_create(request, data: ProceedingReferIn):
 
 
 @router.get("/proceedings/{proceeding_id}", response={200: ProceedingOut, **PROBLEMS}, summary="One proceeding")
+@requires("proceeding.read")
 def proceeding_get(request, proceeding_id: int = ObjId):
     actor = actor_of(request)
     return proceeding_out(selectors.proceeding_get_for_actor(actor=actor, proceeding_id=proceeding_id), actor=actor)
@@ -65,6 +70,7 @@ def proceeding_get(request, proceeding_id: int = ObjId):
 
 @router.post("/proceedings/{proceeding_id}/challenges", response={201: ChallengeOut, **PROBLEMS},
              summary="Record an appeal, PAT appeal, judicial review or Court of Appeal challenge")
+@requires("challenge.lodge")
 def challenge_create(request, data: ChallengeIn, proceeding_id: int = ObjId):
     challenge = services.challenge_lodge(actor=actor_of(request), proceeding_id=proceeding_id, **data.model_dump())
     return Status(201, challenge_out(challenge))
@@ -72,9 +78,54 @@ def challenge_create(request, data: ChallengeIn, proceeding_id: int = ObjId):
 
 @router.post("/list-referrals", response={201: ListReferralOut, **PROBLEMS},
              summary="Record a report to the police barred or advisory list")
+@requires("list_referral.record")
 def list_referral_create(request, data: ListReferralIn):
     r = services.list_referral_record(actor=actor_of(request), **data.model_dump())
     return Status(201, {"id": r.id, "case_id": r.case_id, "proceeding_id": r.proceeding_id,
                         "subject_allegation_id": r.subject_allegation_id, "person_id": r.person_id, "kind": r.kind,
                         "reported_on": r.reported_on, "standards": list(r.standards),
                         "conduct_description": r.conduct_description})
+
+
+# -- the panel ----------------------------------------------------------------------------------
+class PanelMemberIn(In):
+    user_id: Id
+    role: str = Field(..., max_length=10, description="chair or member")
+
+
+class PanelMemberOut(Schema):
+    user_id: int
+    username: str
+    full_name: str
+    role: str
+    added_at: dt.datetime
+
+
+def panel_member_out(seat) -> dict:
+    return {"user_id": seat.user_id, "username": seat.user.username, "full_name": seat.user.get_full_name(),
+            "role": seat.role, "added_at": seat.added_at}
+
+
+@router.get("/proceedings/{proceeding_id}/panel", response={200: list[PanelMemberOut], **PROBLEMS},
+            summary="Who sits on a proceeding's panel")
+@requires("proceeding.panel.read")
+def panel_list(request, proceeding_id: int = ObjId):
+    return [panel_member_out(s) for s in panel.panel_for_proceeding(actor=actor_of(request),
+                                                                    proceeding_id=proceeding_id)]
+
+
+@router.post("/proceedings/{proceeding_id}/panel", response={201: PanelMemberOut, **PROBLEMS},
+             summary="Seat a panel member (they see the case's papers until the proceeding closes)")
+@requires("proceeding.panel.manage")
+def panel_add(request, data: PanelMemberIn, proceeding_id: int = ObjId):
+    seat = panel.panel_member_add(actor=actor_of(request), proceeding_id=proceeding_id, user_id=data.user_id,
+                                  role=data.role)
+    return Status(201, panel_member_out(seat))
+
+
+@router.delete("/proceedings/{proceeding_id}/panel/{user_id}", response={204: None, **PROBLEMS},
+               summary="Stand a panel member down")
+@requires("proceeding.panel.manage")
+def panel_remove(request, proceeding_id: int = ObjId, user_id: int = ObjId):
+    panel.panel_member_remove(actor=actor_of(request), proceeding_id=proceeding_id, user_id=user_id)
+    return Status(204, None)

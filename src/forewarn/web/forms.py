@@ -16,7 +16,7 @@ from django import forms
 from django.utils import timezone
 from pydantic_core import PydanticUndefined
 
-from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole
+from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole, RestrictionKind
 from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
 from forewarn.core.errors import DomainError
 from forewarn.workforce.models import Rank
@@ -203,7 +203,10 @@ class CaseRecordForm(forms.Form):
     incident_location = forms.CharField(required=False, label="Where did it happen? (optional)")
     summary = forms.CharField(required=False, widget=forms.Textarea, label="Summary",
                               help_text="What happened, in the complainant's words where possible.")
-    restricted = forms.BooleanField(required=False, label="Restricted (anti-corruption, covert or PSD subject)")
+    restriction_kind = forms.ChoiceField(
+        required=False, widget=forms.RadioSelect, label="Restrict the case to the people named on it?",
+        choices=[("", "No"), *RestrictionKind.choices],
+        help_text="Anti-corruption, covert or a subject in professional standards. You will be named on it.")
 
     def __init__(self, *args, forces=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,6 +219,7 @@ class CaseRecordForm(forms.Form):
         data = dict(self.cleaned_data)
         organisation = data.pop("organisation", "")
         data["organisation_id"] = int(organisation) if organisation else None
+        data["restricted"] = bool(data.get("restriction_kind"))
         return data
 
 

@@ -78,9 +78,11 @@ def available_actions(*, actor, page: dict) -> list[ActionGroup]:
     return groups
 
 
-def case_page(*, actor, case_id: int) -> dict:
-    """Everything the case page shows (NotFound outside the actor's scope), in a fixed number of queries."""
-    page = case_detail(actor=actor, case_id=case_id)
+def case_page(*, actor, case_id: int, reason: str = "") -> dict:
+    """Everything the case page shows (NotFound outside the actor's scope), in a fixed number of queries.
+
+    A restricted case needs the purpose of the read (`reason`; ReasonRequired otherwise)."""
+    page = case_detail(actor=actor, case_id=case_id, reason=reason)
     case = page["case"]
     proceedings = list(Proceeding.objects.filter(case=case).select_related("person").order_by("notice_on", "id"))
     challenges = list(Challenge.objects.filter(proceeding__case=case).select_related("proceeding")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import Field, Path, Query, Router, Schema
 
 from forewarn.core.schemas import MAX_ID, PROBLEMS, QueryText, actor_of
+from forewarn.organisations.access import requires
 from forewarn.workforce import selectors
 from forewarn.workforce.schemas import PersonDetailOut, PersonOut
 
@@ -30,6 +31,7 @@ class PeopleFilters(Schema):
 
 
 @router.get("/people", response={200: list[PersonOut], **PROBLEMS}, summary="Find people (at most 50)")
+@requires("person.read")
 def person_list(request, filters: Query[PeopleFilters]):
     people = selectors.person_search(actor=actor_of(request), q=filters.q)
     return [_person(p, p.appointments.all()) for p in people]
@@ -37,6 +39,7 @@ def person_list(request, filters: Query[PeopleFilters]):
 
 @router.get("/people/{person_id}", response={200: PersonDetailOut, **PROBLEMS},
             summary="One person: appointments across forces, and allegations in the caller's scope")
+@requires("person.read")
 def person_get(request, person_id: int = Path(..., ge=1, le=MAX_ID)):
     history = selectors.person_history(actor=actor_of(request), person_id=person_id)
     return {
