@@ -121,7 +121,8 @@ def test_five_wrong_passwords_lock_out_that_name_from_that_address_with_one_mess
     assert [e.data["reason"] for e in failures.filter(object_type="organisations.user")] == \
         ["credentials"] * 5 + ["locked_out"]
     assert all(e.actor_id is None for e in failures)
-    assert failures.filter(object_type="axes.accessattempt", data__username="no-such-user").count() == 5
+    # Audit data is canonical JSON text (the hashed bytes), so it is matched in Python, not by a JSON lookup.
+    assert [e.data["username"] for e in failures.filter(object_type="axes.accessattempt")].count("no-such-user") == 5
 
 
 def test_the_wrong_password_message_does_not_say_whether_the_account_exists(client, handler):
@@ -150,7 +151,7 @@ def test_wrong_codes_count_towards_the_lockout_and_end_the_session(client, handl
     assert statuses == [200, 200, 200, 200, 429]
     assert client.get(reverse("web:my-work"))["Location"].startswith(SIGN_IN)  # signed out
     assert password_step(client, handler).status_code == 429
-    assert Event.objects.filter(action="auth.sign_in_failed", data__reason="otp_code").count() == 5
+    assert [e.data.get("reason") for e in Event.objects.filter(action="auth.sign_in_failed")].count("otp_code") == 5
 
 
 def test_a_complete_sign_in_clears_earlier_failures(client, handler):
