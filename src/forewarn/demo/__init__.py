@@ -7,6 +7,8 @@ command gives the same data. No real person appears: names are Faker's.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import random
 import secrets
 import time
@@ -26,12 +28,29 @@ class GenerateResult:
     appointments: int
     cases: int
     allegations: int
-    seconds: float
+    seconds: float  # the whole load, from the start to the commit
     rows: dict[str, int] = field(default_factory=dict)
+    # Wall seconds by stage: workforce, cases (generated and written), indexes (rebuilt and
+    # validated, every loaded table's), commit.
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def workforce_seconds(self) -> float:
+        return self.stages.get("workforce", 0.0)
 
     @property
     def allegations_per_second(self) -> float:
         return self.allegations / self.seconds if self.seconds else 0.0
+
+    @property
+    def caseload_allegations_per_second(self) -> float:
+        """Allegations per second of the load without the workforce stage (index rebuild and commit included)."""
+        seconds = self.seconds - self.workforce_seconds
+        return self.allegations / seconds if seconds > 0 else 0.0
+
+
+# Loads at least this large run with worker processes and rebuild indexes on PostgreSQL.
+LARGE_LOAD_CASES = 20_000
 
 
 def generate(
@@ -42,18 +61,32 @@ def generate(
     allegations: int | None = None,
     today: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
+    rebuild_indexes: bool | None = None,
 ) -> GenerateResult:
     """Generate a workforce of `people` and `years` of cases (or about `allegations` allegations).
 
     `progress(stage, done_increment, total)` is called as work proceeds (for a progress bar).
+    `workers`: processes generating cases (default: one per CPU for a large load on a system that
+    can fork, else none); the data are the same whatever the number. `rebuild_indexes`: on
+    PostgreSQL, drop the loaded tables' secondary indexes and constraints for the load and rebuild
+    and re-validate them before commit (default: for a large load). The load takes its tables'
+    locks (and the audit chain's) until it commits: other writers to those tables wait.
     """
-    from forewarn.demo.bulk import Sink
-    from forewarn.demo.caseload import ALLEGATIONS_PER_CASE, CaseloadGenerator, cases_for
+    from forewarn.audit.models import Event
+    from forewarn.audit.services import chain_head_locked
+    from forewarn.cases.models import Allegation, Case, Party, SubjectAllegation
+    from forewarn.core.models import Clock
+    from forewarn.demo import bulk
+    from forewarn.demo.caseload import ALLEGATIONS_PER_CASE, cases_for, generate_caseload
     from forewarn.demo.workforce import NamePool, generate_workforce
+    from forewarn.workforce.models import Appointment, Person, RankHeld
 
     if people < 50:
         raise ValueError("people: at least 50")
+    started = time.perf_counter()
     today = today or timezone.localdate()
+    now = timezone.now()
     rng = random.Random(seed)
     names = NamePool(rng, seed)
     mean = sum(k * w for k, w in ALLEGATIONS_PER_CASE.items()) / sum(ALLEGATIONS_PER_CASE.values())
@@ -61,25 +94,40 @@ def generate(
     if allegations:
         # Spread the requested volume over enough years to stay near the national rate.
         years = max(1, round(n_cases / max(cases_for(people=people, years=1), 1)))
-    window = 365 * years
-    started = time.perf_counter()
-    sink = Sink()
-    with transaction.atomic():
-        workforce = generate_workforce(sink=sink, rng=rng, names=names, people=people, today=today,
-                                       progress=(lambda n: progress("people", n, people)) if progress else None)
-        sink.flush()
-        generator = CaseloadGenerator(sink=sink, rng=rng, names=names, workforce=workforce, today=today)
-        for i in range(n_cases):
-            generator.case(today - dt.timedelta(days=rng.randint(1, window)))
-            if progress and i % 1000 == 999:
-                progress("cases", 1000, n_cases)
-        sink.flush()
-        generator.save_counters()
-        if progress:
-            progress("cases", n_cases % 1000, n_cases)
-    return GenerateResult(people=workforce.people, appointments=workforce.appointments, cases=generator.cases,
-                          allegations=generator.allegations, seconds=time.perf_counter() - started,
-                          rows=dict(sink.written))
+    large = n_cases >= LARGE_LOAD_CASES
+    if workers is None:
+        workers = (os.cpu_count() or 1) if large and "fork" in multiprocessing.get_all_start_methods() else 0
+    if rebuild_indexes is None:
+        rebuild_indexes = large
+    entities = [Person, Appointment, RankHeld, Case, Party, Allegation, SubjectAllegation, Clock]
+    stages: dict[str, float] = {}
+    mark = started
+
+    def stage(name: str) -> None:
+        nonlocal mark
+        stages[name], mark = time.perf_counter() - mark, time.perf_counter()
+
+    with bulk.gc_paused(), transaction.atomic():
+        bulk.load_settings()
+        # Lock order as in the services (records, then the chain lock, then the audit table), so a
+        # concurrent service call waits for the load instead of deadlocking with it.
+        bulk.lock_tables(entities, mode="ACCESS EXCLUSIVE" if rebuild_indexes else "EXCLUSIVE")
+        chain_head = chain_head_locked()
+        bulk.lock_tables([Event], mode="ACCESS EXCLUSIVE" if rebuild_indexes else "EXCLUSIVE")
+        with bulk.indexes_deferred([*entities, Event], enabled=rebuild_indexes):
+            workforce = generate_workforce(rng=rng, names=names, people=people, today=today, now=now,
+                                           progress=(lambda n: progress("people", n, people)) if progress else None)
+            stage("workforce")
+            caseload = generate_caseload(
+                seed=seed, names=names, workforce=workforce, n_cases=n_cases, today=today, window=365 * years,
+                now=now, chain_head=chain_head, workers=workers,
+                progress=(lambda n: progress("cases", n, n_cases)) if progress else None)
+            stage("cases")
+        stage("indexes")
+    stage("commit")
+    return GenerateResult(people=workforce.people, appointments=workforce.appointments, cases=caseload.cases,
+                          allegations=caseload.allegations, seconds=time.perf_counter() - started,
+                          rows={**workforce.rows, **caseload.rows}, stages=stages)
 
 
 # -- demo users ----------------------------------------------------------------------------------

@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import multiprocessing
 import random
-from dataclasses import dataclass
+from bisect import bisect
+from collections import deque
+from dataclasses import dataclass, field
 from functools import lru_cache
+from math import log
 
+from forewarn.audit.chain import HASHED_FIELDS, seal
 from forewarn.audit.models import Event
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
 from forewarn.cases.models import (
@@ -40,7 +45,7 @@ from forewarn.core.clocks import CLOCK_RULES, ClockKind
 from forewarn.core.lifecycle import ClockStart, Machine
 from forewarn.core.models import Clock
 from forewarn.core.regimes import Regime, regime_for
-from forewarn.demo.bulk import Sink
+from forewarn.demo.bulk import Ids, Table, Writer, check_pool, on_postgresql
 from forewarn.demo.workforce import NamePool, Workforce
 from forewarn.organisations.models import Organisation, ReferenceCounter
 from forewarn.workforce.models import RoleType
@@ -148,17 +153,17 @@ def check_paths_against_tables(paths=PATHS) -> None:
                     raise AssertionError(f"path {path.name}: {machine.name} has no transition {a} -> {b}")
 
 
-def _running_clocks(machine: Machine, states: tuple[str, ...], dates: list[dt.date]) -> list[tuple[str, dt.date]]:
-    """The clocks the tables leave running after walking `states` (kind, start date)."""
-    running: dict[str, dt.date] = {}
-    for (a, b), on in zip(zip(states, states[1:], strict=False), dates[1:], strict=False):
+def _running_clocks(machine: Machine, states: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The clocks the tables leave running after walking `states`: (kind, index of the step that started it)."""
+    running: dict[str, int] = {}
+    for step, (a, b) in enumerate(zip(states, states[1:], strict=False), start=1):
         t = machine.between(a, b)
         for kind in t.stops:
             running.pop(kind, None)
         for start in t.starts:
             # Anchored starts (ClockStart) depend on the record; the step date is close enough for demo data.
-            running[start.kind if isinstance(start, ClockStart) else start] = on
-    return list(running.items())
+            running[start.kind if isinstance(start, ClockStart) else start] = step
+    return tuple(running.items())
 
 
 @lru_cache(maxsize=100_000)
@@ -171,130 +176,361 @@ def _regime(day: dt.date) -> str:
     return str(regime_for(day))
 
 
-class CaseloadGenerator:
-    def __init__(self, *, sink: Sink, rng: random.Random, names: NamePool, workforce: Workforce, today: dt.date):
+@dataclass(frozen=True)
+class Stage:
+    """What a case on a path looks like once it has reached one of the path's steps (precomputed)."""
+
+    status: str
+    version: int
+    handling_route: str
+    special_procedures: bool | None
+    recorded: int | None  # step whose date is the recorded_on date, once reached
+    referred: int | None
+    investigation_mode: str
+    outcome_summary: str
+    review_body: str
+    clocks: tuple[tuple[str, int], ...]
+    subject_reached: int
+    subject_status: str
+    severity_assessed: bool
+    notice_step: int | None  # step whose date is the notice_served_on date
+
+
+OUTCOME_TEXT = "The complainant was given an explanation and the outcome."
+
+
+def _stages(path: Path) -> tuple[Stage, ...]:
+    index = {s: i for i, s in enumerate(path.states)}
+    recorded, referred = index.get(S.RECORDED), index.get(S.REFERRED_TO_IOPC)
+    investigating = index.get(S.UNDER_INVESTIGATION)
+    steps = max(len(path.states) - 1, 1)
+    stages = []
+    for reached, status in enumerate(path.states):
+        seen = path.states[: reached + 1]
+        investigated = investigating is not None and reached >= investigating
+        subject_reached = round(reached / steps * (len(path.subject) - 1))
+        stages.append(Stage(
+            status=status, version=reached + 1,
+            handling_route=path.route if path.route != HandlingRoute.SCH3_INVESTIGATION or investigated else "",
+            special_procedures=path.special_procedures if investigated else None,
+            recorded=recorded if recorded is not None and reached >= recorded else None,
+            referred=referred if referred is not None and reached >= referred else None,
+            investigation_mode=path.mode if investigated else "",
+            outcome_summary=OUTCOME_TEXT if S.OUTCOME_NOTIFIED in seen else "",
+            review_body="lpb" if S.REVIEW_REQUESTED in seen else "",
+            clocks=_running_clocks(CASE_MACHINE, seen),
+            subject_reached=subject_reached, subject_status=path.subject[subject_reached],
+            severity_assessed=subject_reached >= 1 and SS.SEVERITY_ASSESSED in path.subject,
+            notice_step=min(reached, 3) if subject_reached >= 3 else None,
+        ))
+    return tuple(stages)
+
+
+# Rows as the case generator writes them (demo.bulk.Table fills the other columns with defaults).
+CASE_FIELDS = ("id", "organisation_id", "reference", "case_type", "status", "status_since", "regime",
+               "came_to_attention_on", "incident_date", "incident_location", "summary", "handling_route",
+               "special_procedures", "recorded_on", "referral_basis", "referral_categories", "referred_on",
+               "investigation_mode", "outcome_summary", "review_body", "suspension_status", "restricted", "version")
+PARTY_FIELDS = ("id", "case_id", "role", "eligibility_basis", "full_name", "version")
+CLOCK_FIELDS = ("id", "case_id", "kind", "started_on", "due_on")
+ALLEGATION_FIELDS = ("id", "case_id", "number", "category", "subcategory", "standards", "description", "version")
+SUBJECT_FIELDS = ("id", "case_id", "allegation_id", "person_id", "name_as_given", "rank_as_given", "number_as_given",
+                  "station_as_given", "description_as_given", "status", "status_since", "severity", "criminal_status",
+                  "version", "notice_served_on")
+EVENT_FIELDS = ("id", *HASHED_FIELDS, "hash")
+MODELS = (Case, Party, Clock, Allegation, SubjectAllegation, Event)
+# Cases per chunk. Each chunk has its own seeds, so the data depend on the seed and this size, never
+# on how many processes generate them. Changing it changes the generated data.
+CHUNK = 5_000
+STREETS = ["High Street", "Station Road", "Church Lane", "Park Avenue"]
+UNNAMED_DESCRIPTIONS = ["Tall, short dark hair", "Wore glasses, about 40", "Female officer, fair hair",
+                        "Officer driving the van"]
+SEVERITIES = [Severity.MISCONDUCT, Severity.MISCONDUCT, Severity.GROSS_MISCONDUCT,
+              Severity.PRACTICE_REQUIRING_IMPROVEMENT]
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """What a chunk will need before it is generated: row counts (for its ids) and reference numbers used."""
+
+    index: int
+    size: int
+    counts: dict[type, int]
+    references: dict[tuple[int, int], int]  # (organisation id, year) -> cases
+
+
+@dataclass
+class ChunkRows:
+    """A generated chunk: per table, COPY text (PostgreSQL) or rows; events as rows, to be sealed in order."""
+
+    index: int
+    cases: int
+    allegations: int
+    tables: dict[type, tuple[bytes | list, int]]  # model -> (COPY text or rows, row count)
+    events: list[tuple]
+
+
+class CaseloadContext:
+    """Everything needed to generate any chunk of the case load, independently of the others.
+
+    Built once in the parent; worker processes receive it by fork, so the workforce is not copied.
+    """
+
+    def __init__(self, *, seed: int, names: NamePool, workforce: Workforce, today: dt.date, window: int,
+                 now: dt.datetime, organisations: dict[int, str]):
         check_paths_against_tables()
-        self.sink, self.rng, self.names, self.workforce, self.today = sink, rng, names, workforce, today
-        self.forces = {o.id: o for o in Organisation.objects.filter(id__in=list(workforce.by_force))}
-        force_ids = [fid for fid, staff in workforce.by_force.items() if staff]
-        self.force_ids, self.force_weights = force_ids, [len(workforce.by_force[f]) for f in force_ids]
-        self.path_names = list(PATHS)
-        self.path_weights = list(itertools.accumulate(PATHS[n][0] for n in self.path_names))
-        self.force_weights = list(itertools.accumulate(self.force_weights))
-        self.counts, self.count_weights = list(ALLEGATIONS_PER_CASE), list(
-            itertools.accumulate(ALLEGATIONS_PER_CASE.values()))
-        self.categories, self.category_weights = list(CATEGORY_WEIGHTS), list(
-            itertools.accumulate(CATEGORY_WEIGHTS.values()))
-        self.counters: dict[tuple[int, int], int] = {
-            (c.organisation_id, c.year): c.last_number for c in ReferenceCounter.objects.all()}
+        self.seed, self.names, self.today, self.window, self.now = seed, names, today, window, now
+        self.codes = organisations
+        check_pool("organisation codes", self.codes.values())
+        self.by_force = workforce.by_force
+        self.force_ids = [fid for fid, staff in workforce.by_force.items() if staff]
+        self.force_cum = list(itertools.accumulate(len(workforce.by_force[f]) for f in self.force_ids))
+        self.paths = [PATHS[name][1] for name in PATHS]
+        self.path_cum = list(itertools.accumulate(PATHS[name][0] for name in PATHS))
+        self.stages = [_stages(path) for path in self.paths]
+        self.counts = list(ALLEGATIONS_PER_CASE)
+        self.count_cum = list(itertools.accumulate(ALLEGATIONS_PER_CASE.values()))
+        self.categories = list(CATEGORY_WEIGHTS)
+        self.category_cum = list(itertools.accumulate(CATEGORY_WEIGHTS.values()))
+        self.standards = {c: tuple(STANDARDS_BY_CATEGORY[c]) for c in Category}
+        self.subcategories = {c: list(SUBCATEGORIES[c]) for c in Category}
         self.descriptions = [f"{sub or str(cat.label)} during {ctx}"
                              for cat in Category for sub in (SUBCATEGORIES[cat] or [""]) for ctx in CONTEXTS]
-        self.allegations = self.cases = 0
+        self.summaries = {p.case_type: [f"{CaseType(p.case_type).label} arising from {ctx}." for ctx in CONTEXTS]
+                          for p in self.paths}
+        for name, pool in (("descriptions", self.descriptions), ("streets", STREETS),
+                           ("summaries", [t for texts in self.summaries.values() for t in texts])):
+            check_pool(name, pool)
+        # Every date a case can carry lies between the oldest incident and today.
+        self.first_day = today.toordinal() - window - 21
+        self.days = [dt.date.fromordinal(o) for o in range(self.first_day, today.toordinal() + 1)]
+        self.tables = {
+            Case: Table(Case, CASE_FIELDS, now=now), Party: Table(Party, PARTY_FIELDS, now=now),
+            Clock: Table(Clock, CLOCK_FIELDS, now=now), Allegation: Table(Allegation, ALLEGATION_FIELDS, now=now),
+            SubjectAllegation: Table(SubjectAllegation, SUBJECT_FIELDS, now=now),
+            Event: Table(Event, EVENT_FIELDS, now=now, keyed=True),
+        }
 
-    def _subject(self, force_id: int, on: dt.date) -> dict:
-        staff = self.workforce.by_force[force_id]
+    def skeleton(self, index: int, size: int):
+        """Each case's date, path, force, duration, allegation count and step reached.
+
+        A stream of its own, so a chunk's row counts can be known (to give it ids) before its cases
+        are generated.
+        """
+        rng = random.Random(f"{self.seed}:cases:{index}:plan")
+        rand = rng.random
+        today, window = self.today.toordinal(), self.window
+        paths, path_cum, path_total = self.paths, self.path_cum, self.path_cum[-1]
+        force_ids, force_cum, force_total = self.force_ids, self.force_cum, self.force_cum[-1]
+        counts, count_cum, count_total = self.counts, self.count_cum, self.count_cum[-1]
+        for _ in range(size):
+            came = today - 1 - int(rand() * window)
+            p = bisect(path_cum, rand() * path_total)
+            path = paths[p]
+            org_id = force_ids[bisect(force_cum, rand() * force_total)]
+            # Step dates: the path's duration drawn around its mean, split evenly between the steps.
+            steps = len(path.states) - 1
+            total = max(steps, int(-log(1.0 - rand()) * path.mean_days) + steps)  # exponential around the mean
+            allegations = counts[bisect(count_cum, rand() * count_total)]
+            age, split = today - came, max(steps, 1)
+            reached = steps
+            while total * reached // split > age:
+                reached -= 1
+            yield came, p, org_id, total, split, allegations, reached
+
+    def plan(self, index: int, size: int) -> ChunkPlan:
+        counts = dict.fromkeys(MODELS, 0)
+        references: dict[tuple[int, int], int] = {}
+        for came, p, org_id, _, _, allegations, reached in self.skeleton(index, size):
+            counts[Party] += self.paths[p].case_type == CaseType.COMPLAINT
+            counts[Clock] += len(self.stages[p][reached].clocks)
+            counts[Allegation] += allegations
+            key = (org_id, self.days[came - self.first_day].year)
+            references[key] = references.get(key, 0) + 1
+        counts[Case] = counts[Event] = size
+        counts[SubjectAllegation] = counts[Allegation]
+        return ChunkPlan(index, size, counts, references)
+
+    def _subject(self, org_id: int, on: dt.date, rand) -> tuple:
+        staff = self.by_force[org_id]
         for _ in range(6):
-            s = self.rng.choice(staff)
-            if s.start <= on and (s.end is None or on <= s.end) and (s.role_type != RoleType.STAFF or
-                                                                       self.rng.random() < 0.3):
-                if self.rng.random() < 0.7:
-                    return {"person_id": s.person_id, "name_as_given": s.name, "rank_as_given": s.rank,
-                            "number_as_given": s.service_number, "station_as_given": s.station}
+            s = staff[int(rand() * len(staff))]
+            if s.start <= on and (s.end is None or on <= s.end) and (s.role_type != RoleType.STAFF or rand() < 0.3):
+                if rand() < 0.7:
+                    return s.person_id, s.name, s.rank, s.service_number, s.station, ""
                 break
         # Complainants often cannot name the officer (domain §3E A0: identity unascertained).
-        return {"person_id": None, "name_as_given": "", "rank_as_given": "PC", "number_as_given": "",
-                "description_as_given": self.rng.choice(["Tall, short dark hair", "Wore glasses, about 40",
-                                                         "Female officer, fair hair", "Officer driving the van"])}
+        return None, "", "PC", "", "", UNNAMED_DESCRIPTIONS[int(rand() * len(UNNAMED_DESCRIPTIONS))]
 
-    def case(self, came: dt.date) -> None:
-        rng, sink = self.rng, self.sink
-        name = rng.choices(self.path_names, cum_weights=self.path_weights)[0]
-        path = PATHS[name][1]
-        org_id = rng.choices(self.force_ids, cum_weights=self.force_weights)[0]
-        org = self.forces[org_id]
-        # Step dates: the path's duration drawn around its mean, split evenly between the steps.
-        steps = len(path.states) - 1
-        total = max(steps, int(rng.expovariate(1 / path.mean_days)) + steps)
-        dates = [came + dt.timedelta(days=total * i // max(steps, 1)) for i in range(steps + 1)]
-        reached = max(i for i, d in enumerate(dates) if d <= self.today)
-        status, since = path.states[reached], dates[reached]
-        progress = reached / max(steps, 1)
-        subject_reached = round(progress * (len(path.subject) - 1))
-        subject_status = path.subject[subject_reached]
+    def build(self, plan: ChunkPlan, first_ids: dict[type, int], references: dict[tuple[int, int], int],
+              *, as_text: bool) -> ChunkRows:
+        """Generate the chunk's rows with ids from `first_ids` and reference numbers after `references`."""
+        rng = random.Random(f"{self.seed}:cases:{plan.index}:detail")
+        rand = rng.random
+        days, first_day, codes, full_name = self.days, self.first_day, self.codes, self.names.full_name
+        categories, category_cum, category_total = self.categories, self.category_cum, self.category_cum[-1]
+        standards, subcategories, descriptions = self.standards, self.subcategories, self.descriptions
+        n_descriptions, n_contexts = len(descriptions), len(CONTEXTS)
+        case_id, party_id, clock_id = first_ids[Case], first_ids[Party], first_ids[Clock]
+        allegation_id, subject_id, event_id = first_ids[Allegation], first_ids[SubjectAllegation], first_ids[Event]
+        references = dict(references)
+        cases, parties, clocks, allegations, subjects, events = [], [], [], [], [], []
+        complaint = CaseType.COMPLAINT
+        for came_day, p, org_id, total, split, n_allegations, reached in self.skeleton(plan.index, plan.size):
+            path, stage = self.paths[p], self.stages[p][reached]
+            came = days[came_day - first_day]
+            code, year = codes[org_id], came.year
+            key = (org_id, year)
+            number = references[key] = references.get(key, 0) + 1
+            regime = _regime(came)
+            since = days[came_day + total * reached // split - first_day]
+            mode = stage.investigation_mode
+            if mode == InvestigationMode.DIRECTED and regime == Regime.R2012:
+                mode = InvestigationMode.SUPERVISED  # directed did not exist before 1 February 2020
+            incident = days[came_day - int(rand() * 21) - first_day]
+            cases.append((
+                case_id, org_id, f"{code}-{year}-{number:05d}", path.case_type, stage.status, since, regime, came,
+                incident, f"{STREETS[int(rand() * 4)]}, {code}",
+                self.summaries[path.case_type][int(rand() * n_contexts)], stage.handling_route,
+                stage.special_procedures,
+                None if stage.recorded is None else days[came_day + total * stage.recorded // split - first_day],
+                "" if stage.referred is None else "mandatory", (),
+                None if stage.referred is None else days[came_day + total * stage.referred // split - first_day],
+                mode, stage.outcome_summary, stage.review_body, "active", False, stage.version))
+            if path.case_type == complaint:
+                parties.append((party_id, case_id, "complainant", "directed_at", full_name(rand), 1))
+                party_id += 1
+            for kind, step in stage.clocks:
+                started = days[came_day + total * step // split - first_day]
+                clocks.append((clock_id, case_id, kind, started, _due(kind, started)))
+                clock_id += 1
+            subject = self._subject(org_id, incident, rand)
+            severity = SEVERITIES[int(rand() * 4)] if stage.severity_assessed else ""
+            subject_since = since if stage.subject_reached else came
+            notice = (None if stage.notice_step is None
+                      else days[came_day + total * stage.notice_step // split - first_day])
+            for number in range(1, n_allegations + 1):
+                category = categories[bisect(category_cum, rand() * category_total)]
+                subs = subcategories[category]
+                allegations.append((allegation_id, case_id, number, category,
+                                    subs[int(rand() * len(subs))] if subs else "", standards[category],
+                                    descriptions[int(rand() * n_descriptions)], 1))
+                subjects.append((subject_id, case_id, allegation_id, *subject, stage.subject_status, subject_since,
+                                 severity, "none", stage.subject_reached + 1, notice))
+                allegation_id += 1
+                subject_id += 1
+            events.append((event_id, came, org_id, case_id, path.states[0], path.case_type, regime))
+            case_id += 1
+            event_id += 1
+        tables = {}
+        for model, rows in ((Case, cases), (Party, parties), (Clock, clocks), (Allegation, allegations),
+                            (SubjectAllegation, subjects)):
+            table = self.tables[model]
+            tables[model] = (table.copy_text(rows).encode() if as_text else rows, len(rows))
+        return ChunkRows(plan.index, len(cases), len(allegations), tables, events)
 
-        key = (org_id, came.year)
-        self.counters[key] = self.counters.get(key, 0) + 1
-        regime = _regime(came)
-        case_id = sink.new_id(Case)
-        index = {s: i for i, s in enumerate(path.states)}
-        recorded = index.get(S.RECORDED)
-        referred = index.get(S.REFERRED_TO_IOPC)
-        investigating = index.get(S.UNDER_INVESTIGATION)
-        mode = path.mode
-        if mode and regime == Regime.R2012 and mode == InvestigationMode.DIRECTED:
-            mode = InvestigationMode.SUPERVISED  # directed did not exist before 1 February 2020
-        incident = came - dt.timedelta(days=rng.randint(0, 20))
-        sink.add(Case, {
-            "id": case_id, "organisation_id": org_id, "reference": f"{org.code}-{came.year}-{self.counters[key]:05d}",
-            "case_type": path.case_type, "status": status, "status_since": since, "regime": regime,
-            "came_to_attention_on": came, "incident_date": incident,
-            "incident_location": f"{rng.choice(['High Street', 'Station Road', 'Church Lane', 'Park Avenue'])}, "
-                                 f"{org.code}",
-            "summary": f"{CaseType(path.case_type).label} arising from {rng.choice(CONTEXTS)}.",
-            "handling_route": path.route if (path.route != HandlingRoute.SCH3_INVESTIGATION or
-                                             (investigating is not None and reached >= investigating)) else "",
-            "special_procedures": path.special_procedures if investigating is not None and reached >= investigating
-            else None,
-            "recorded_on": dates[recorded] if recorded is not None and reached >= recorded else None,
-            "referral_basis": "mandatory" if referred is not None and reached >= referred else "",
-            "referral_categories": [], "referred_on": dates[referred] if referred is not None and reached >= referred
-            else None,
-            "investigation_mode": mode if investigating is not None and reached >= investigating else "",
-            "outcome_summary": "The complainant was given an explanation and the outcome."
-            if S.OUTCOME_NOTIFIED in path.states[: reached + 1] else "",
-            "review_body": "lpb" if S.REVIEW_REQUESTED in path.states[: reached + 1] else "",
-            "suspension_status": "active", "restricted": False, "version": reached + 1,
-        })
-        if path.case_type == CaseType.COMPLAINT:
-            sink.add(Party, {"id": sink.new_id(Party), "case_id": case_id, "role": "complainant",
-                             "eligibility_basis": "directed_at", "full_name": self.names.full_name(), "version": 1})
-        for kind, started in _running_clocks(CASE_MACHINE, path.states[: reached + 1], dates[: reached + 1]):
-            sink.add(Clock, {"id": sink.new_id(Clock), "case_id": case_id, "kind": kind, "started_on": started,
-                             "due_on": _due(kind, started)})
+    def event_rows(self, events: list[tuple]) -> list[dict]:
+        """Each case's `case.open` event, as the dict `audit.chain.seal` completes and hashes."""
+        now = self.now
+        return [{"id": event_id, "occurred_at": now, "occurred_on": came, "organisation_id": org_id,
+                 "action": "case.open", "object_type": "cases.case", "object_id": case_id, "case_id": case_id,
+                 "to_state": first_state, "data": {"case_type": case_type, "regime": regime, "generated": True}}
+                for event_id, came, org_id, case_id, first_state, case_type, regime in events]
 
-        subject = self._subject(org_id, incident)
-        severity = ""
-        if subject_reached >= 1 and SS.SEVERITY_ASSESSED in path.subject:
-            severity = rng.choice([Severity.MISCONDUCT, Severity.MISCONDUCT, Severity.GROSS_MISCONDUCT,
-                                   Severity.PRACTICE_REQUIRING_IMPROVEMENT])
-        for number in range(1, rng.choices(self.counts, cum_weights=self.count_weights)[0] + 1):
-            category = rng.choices(self.categories, cum_weights=self.category_weights)[0]
-            subs = SUBCATEGORIES[category]
-            allegation_id = sink.new_id(Allegation)
-            sink.add(Allegation, {"id": allegation_id, "case_id": case_id, "number": number, "category": category,
-                                  "subcategory": rng.choice(subs) if subs else "",
-                                  "standards": STANDARDS_BY_CATEGORY[category],
-                                  "description": rng.choice(self.descriptions), "version": 1})
-            sink.add(SubjectAllegation, {
-                "id": sink.new_id(SubjectAllegation), "case_id": case_id, "allegation_id": allegation_id,
-                **subject, "status": subject_status, "status_since": since if subject_reached else came,
-                "severity": severity, "criminal_status": "none", "version": subject_reached + 1,
-                "notice_served_on": dates[min(reached, 3)] if subject_reached >= 3 else None,
-            })
-            self.allegations += 1
-        sink.add(Event, {"id": sink.new_id(Event), "occurred_at": sink.now, "occurred_on": came,
-                         "organisation_id": org_id, "action": "case.open", "object_type": "cases.case",
-                         "object_id": case_id, "case_id": case_id, "to_state": path.states[0],
-                         "data": {"case_type": path.case_type, "regime": regime, "generated": True},
-                         "from_state": "", "reason": "", "correlation_id": ""})
-        self.cases += 1
-        self.sink.maybe_flush()
 
-    def save_counters(self) -> None:
-        """Later cases recorded through case_record continue each force's numbering."""
-        for (org_id, year), last in self.counters.items():
-            ReferenceCounter.objects.update_or_create(organisation_id=org_id, year=year,
-                                                      defaults={"last_number": last})
+# The context of the load in progress, inherited by forked worker processes.
+_CONTEXT: CaseloadContext | None = None
+
+
+def _plan(item: tuple[int, int]) -> ChunkPlan:
+    return _CONTEXT.plan(*item)
+
+
+def _build(item: tuple) -> ChunkRows:
+    plan, first_ids, references, as_text = item
+    return _CONTEXT.build(plan, first_ids, references, as_text=as_text)
+
+
+def _ordered(fn, items: list, pool, ahead: int):
+    """fn over items in order, in the pool when there is one, with at most `ahead` submitted at a time
+    (so finished chunks wait in memory only as long as the writer is behind)."""
+    if pool is None:
+        yield from map(fn, items)
+        return
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.apply_async(fn, (item,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
+@dataclass
+class Caseload:
+    cases: int = 0
+    allegations: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+def generate_caseload(*, seed: int, names: NamePool, workforce: Workforce, n_cases: int, today: dt.date,
+                      window: int, now: dt.datetime, chain_head: str, workers: int = 0, progress=None) -> Caseload:
+    """Generate and write `n_cases` cases (allegations, subjects, parties, clocks, `case.open` events).
+
+    Cases are generated in chunks of CHUNK, each from seeds of its own, by `workers` forked
+    processes (0: in this process). This process gives each chunk its ids, seals the chunks' audit
+    events onto the hash chain from `chain_head` in id order, and writes everything. The caller
+    holds the chain lock (`audit.services.chain_head_locked`) until the load commits.
+    """
+    global _CONTEXT
+    organisations = dict(Organisation.objects.filter(id__in=list(workforce.by_force)).values_list("id", "code"))
+    context = CaseloadContext(seed=seed, names=names, workforce=workforce, today=today, window=window, now=now,
+                              organisations=organisations)
+    references = {(c.organisation_id, c.year): c.last_number for c in ReferenceCounter.objects.all()}
+    ids = {model: Ids(model) for model in MODELS}
+    as_text = on_postgresql()
+    chunks = [(i, min(CHUNK, n_cases - i * CHUNK)) for i in range((n_cases + CHUNK - 1) // CHUNK)]
+    result = Caseload()
+    _CONTEXT = context
+    # Forked before the writer thread starts: a fork copies only the forking thread.
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers else None
+    try:
+        # Row counts first, so that each chunk's ids and reference numbers follow the chunks before it.
+        items = []
+        for plan in _ordered(_plan, chunks, pool, ahead=4 * workers):
+            items.append((plan, {model: ids[model].take(plan.counts[model]) for model in MODELS}, dict(references),
+                          as_text))
+            for key, n in plan.references.items():
+                references[key] = references.get(key, 0) + n
+        events_table, head = context.tables[Event], chain_head
+        with Writer() as writer:
+            for chunk in _ordered(_build, items, pool, ahead=2 * workers):
+                for model, (rows, count) in chunk.tables.items():
+                    if as_text:
+                        writer.copy(context.tables[model], rows, count)
+                    else:
+                        writer.rows(context.tables[model], rows)
+                events = context.event_rows(chunk.events)
+                head = seal(events, head)
+                writer.rows(events_table, events)
+                result.cases += chunk.cases
+                result.allegations += chunk.allegations
+                if progress:
+                    progress(chunk.cases)
+    finally:
+        _CONTEXT = None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    for model_ids in ids.values():
+        model_ids.commit_sequence()
+    # Later cases recorded through case_record continue each force's numbering.
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(organisation_id=org_id, year=year, last_number=last)
+         for (org_id, year), last in references.items()],
+        update_conflicts=True, unique_fields=["organisation", "year"], update_fields=["last_number"])
+    result.rows = dict(writer.written)
+    return result
 
 
 def cases_for(*, people: int, years: int) -> int:

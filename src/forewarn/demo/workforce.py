@@ -10,12 +10,13 @@ leavers. Names come from Faker en_GB: fictional people only.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass, field
 
 from faker import Faker
 
-from forewarn.demo.bulk import Sink
+from forewarn.demo.bulk import Ids, Sink, Table, Writer, check_pool
 from forewarn.organisations.models import Organisation, OrganisationKind
 from forewarn.workforce.models import Appointment, EndReason, Person, Rank, RankHeld, RoleType
 
@@ -60,6 +61,7 @@ class Workforce:
     by_force: dict[int, list[Serving]] = field(default_factory=dict)
     people: int = 0
     appointments: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
 
 
 class NamePool:
@@ -72,44 +74,40 @@ class NamePool:
         self.female = [fake.first_name_female() for _ in range(size)]
         self.male = [fake.first_name_male() for _ in range(size)]
         self.family = [fake.last_name() for _ in range(size * 2)]
+        for name, pool in (("female names", self.female), ("male names", self.male), ("family names", self.family)):
+            check_pool(name, pool)
 
     def person(self, sex: str) -> tuple[str, str, str]:
         given = self.rng.choice(self.female if sex == "F" else self.male)
         middle = self.rng.choice(self.female if sex == "F" else self.male) if self.rng.random() < 0.4 else ""
         return given, middle, self.rng.choice(self.family)
 
-    def full_name(self) -> str:
-        given, _, family = self.person(self.rng.choice("FM"))
-        return f"{given} {family}"
+    def full_name(self, rand) -> str:
+        """A given and family name drawn with `rand` (a `random.Random().random`)."""
+        given = self.female if rand() < 0.5 else self.male
+        given = given[int(rand() * len(given))]
+        return f"{given} {self.family[int(rand() * len(self.family))]}"
 
 
-def _weighted(rng: random.Random, weights: dict):
-    return rng.choices(list(weights), weights=list(weights.values()))[0]
+def _cumulative(weights: dict) -> tuple[list, list]:
+    return list(weights), list(itertools.accumulate(weights.values()))
 
 
-def _rank_history(rng, sink, appointment_id, role_type, rank, start, end, today) -> None:
-    last = end or today
-    if role_type == RoleType.STAFF:
-        steps = [Rank.STAFF_GRADE]
-    else:
-        steps = RANK_LADDER[: RANK_LADDER.index(rank) + 1] if role_type == RoleType.OFFICER else [Rank.CONSTABLE]
-        # Chief officers usually join the force at rank; the ladder starts lower for the rest.
-        steps = steps[-3:] if RANK_LADDER.index(rank) >= RANK_LADDER.index(Rank.ASSISTANT_CHIEF_CONSTABLE) else steps
-    span = max((last - start).days, 0)
-    for i, step in enumerate(steps):
-        day = start + dt.timedelta(days=span * i // len(steps)) if i else start
-        sink.add(RankHeld, {"id": sink.new_id(RankHeld), "appointment_id": appointment_id, "rank": step,
-                            "start_date": day, "acting": False})
+PERSON_FIELDS = ("id", "given_name", "middle_names", "family_name", "date_of_birth", "sex", "version")
+APPOINTMENT_FIELDS = ("id", "person_id", "organisation_id", "role_type", "service_number", "start_date", "end_date",
+                      "end_reason", "station")
+RANK_HELD_FIELDS = ("id", "appointment_id", "rank", "start_date", "acting")
+CHIEF_OFFICER_FROM = RANK_LADDER.index(Rank.ASSISTANT_CHIEF_CONSTABLE)
 
 
-def generate_workforce(*, sink: Sink, rng: random.Random, names: NamePool, people: int, today: dt.date,
+def generate_workforce(*, rng: random.Random, names: NamePool, people: int, today: dt.date, now: dt.datetime,
                        progress=None) -> Workforce:
-    """Generate `people` people with their appointments and ranks into `sink`."""
+    """Generate `people` people with their appointments and ranks, and write them (see demo.bulk)."""
     forces = {o.code: o for o in Organisation.objects.filter(
         kind__in=[OrganisationKind.TERRITORIAL_FORCE, OrganisationKind.NATIONAL_FORCE])}
     weights = {code: w for code, w in FORCE_WEIGHTS.items() if code in forces}
-    codes, force_weights = list(weights), list(weights.values())
-    total_weight = sum(force_weights)
+    codes, force_cum = _cumulative(weights)
+    total_weight = sum(weights.values())
     numbers = {code: Appointment.objects.filter(organisation=forces[code]).count() for code in codes}
     # Each force's first officers generated are its chief officers (one CC, one DCC, ACCs by size),
     # where the force is large enough in this sample for that to be plausible.
@@ -120,54 +118,81 @@ def generate_workforce(*, sink: Sink, rng: random.Random, names: NamePool, peopl
         chiefs_left[code] = ([Rank.CHIEF_CONSTABLE, Rank.DEPUTY_CHIEF_CONSTABLE] + [Rank.ASSISTANT_CHIEF_CONSTABLE] * acc
                              if expected_officers >= 50 else [])
     result = Workforce(by_force={forces[c].id: [] for c in codes})
+    roles, role_cum = _cumulative(ROLE_WEIGHTS)
+    ranks, rank_cum = _cumulative(RANK_WEIGHTS)
+    leaving, leaving_cum = _cumulative(LEAVING_WEIGHTS)
+    ids = {model: Ids(model) for model in (Person, Appointment, RankHeld)}
+    person_ids, appointment_ids, rank_ids = ids[Person], ids[Appointment], ids[RankHeld]
+    people_table = Table(Person, PERSON_FIELDS, now=now)
+    appointments_table = Table(Appointment, APPOINTMENT_FIELDS, now=now)
+    ranks_table = Table(RankHeld, RANK_HELD_FIELDS, now=now)
+    prefixes = {RoleType.OFFICER: "", RoleType.STAFF: "S", RoleType.SPECIAL: "SC"}
+    by_force = result.by_force
+    timedelta = dt.timedelta
 
-    def appoint(person_id, code, role_type, rank, start, end, reason, name):
+    def appoint(sink, person_id, code, role_type, rank, start, end, reason, name):
         org = forces[code]
         numbers[code] += 1
-        prefix = {RoleType.OFFICER: "", RoleType.STAFF: "S", RoleType.SPECIAL: "SC"}[role_type]
-        number = f"{prefix}{100000 + numbers[code]}"
+        number = f"{prefixes[role_type]}{100000 + numbers[code]}"
         station = rng.choice(STATIONS)
-        appointment_id = sink.new_id(Appointment)
-        sink.add(Appointment, {"id": appointment_id, "person_id": person_id, "organisation_id": org.id,
-                               "role_type": role_type, "service_number": number, "start_date": start,
-                               "end_date": end, "end_reason": reason, "station": f"{station} ({code})"})
-        _rank_history(rng, sink, appointment_id, role_type, rank, start, end, today)
-        result.by_force[org.id].append(Serving(person_id, role_type, number, rank, start, end, name, station))
+        appointment_id = appointment_ids.take()
+        sink.add(appointments_table, (appointment_id, person_id, org.id, role_type, number, start, end, reason,
+                                      f"{station} ({code})"))
+        # Rank history: staff hold the staff grade; officers climb the ladder to their rank (chief
+        # officers usually join the force at rank, so their ladder starts lower); specials are constables.
+        if role_type == RoleType.STAFF:
+            steps = [Rank.STAFF_GRADE]
+        elif role_type == RoleType.OFFICER:
+            top = RANK_LADDER.index(rank)
+            steps = RANK_LADDER[max(0, top - 2) if top >= CHIEF_OFFICER_FROM else 0: top + 1]
+        else:
+            steps = [Rank.CONSTABLE]
+        span = max(((end or today) - start).days, 0)
+        for i, step in enumerate(steps):
+            day = start + timedelta(days=span * i // len(steps)) if i else start
+            sink.add(ranks_table, (rank_ids.take(), appointment_id, step, day, False))
+        by_force[org.id].append(Serving(person_id, role_type, number, rank, start, end, name, station))
         result.appointments += 1
 
-    for n in range(people):
-        code = rng.choices(codes, weights=force_weights)[0]
-        role_type = _weighted(rng, ROLE_WEIGHTS)
-        sex = "M" if rng.random() < (0.65 if role_type == RoleType.OFFICER else 0.4) else "F"
-        given, middle, family = names.person(sex)
-        age_at_start = rng.randint(18, 45)
-        start = today - dt.timedelta(days=rng.randint(30, 30 * 365))
-        dob = start - dt.timedelta(days=age_at_start * 365 + rng.randint(0, 364))
-        if role_type == RoleType.OFFICER:
-            pending = chiefs_left[code]
-            rank = pending.pop(0) if pending else _weighted(rng, RANK_WEIGHTS)
-        else:
-            rank = Rank.STAFF_GRADE if role_type == RoleType.STAFF else Rank.CONSTABLE
-        person_id = sink.new_id(Person)
-        sink.add(Person, {"id": person_id, "given_name": given, "middle_names": middle, "family_name": family,
-                          "date_of_birth": dob, "sex": sex, "version": 1})
-        name = f"{given} {family}"
-        roll = rng.random()
-        if roll < TRANSFER_SHARE and (today - start).days > 400:
-            moved = start + dt.timedelta(days=rng.randint(180, (today - start).days - 30))
-            other = rng.choices(codes, weights=force_weights)[0]
-            other = other if other != code else rng.choice([c for c in codes if c != code])
-            appoint(person_id, code, role_type, rank, start, moved, EndReason.TRANSFERRED, name)
-            appoint(person_id, other, role_type, rank, moved + dt.timedelta(days=1), None, "", name)
-        elif roll < TRANSFER_SHARE + LEAVER_SHARE and (today - start).days > 60:
-            left = start + dt.timedelta(days=rng.randint(30, (today - start).days - 1))
-            appoint(person_id, code, role_type, rank, start, left, _weighted(rng, LEAVING_WEIGHTS), name)
-        else:
-            appoint(person_id, code, role_type, rank, start, None, "", name)
-        result.people += 1
-        sink.maybe_flush()
-        if progress and n % 1000 == 999:
-            progress(1000)
+    with Writer() as writer:
+        sink = Sink(writer)
+        for n in range(people):
+            code = rng.choices(codes, cum_weights=force_cum)[0]
+            role_type = rng.choices(roles, cum_weights=role_cum)[0]
+            sex = "M" if rng.random() < (0.65 if role_type == RoleType.OFFICER else 0.4) else "F"
+            given, middle, family = names.person(sex)
+            age_at_start = rng.randint(18, 45)
+            start = today - timedelta(days=rng.randint(30, 30 * 365))
+            dob = start - timedelta(days=age_at_start * 365 + rng.randint(0, 364))
+            if role_type == RoleType.OFFICER:
+                pending = chiefs_left[code]
+                rank = pending.pop(0) if pending else rng.choices(ranks, cum_weights=rank_cum)[0]
+            else:
+                rank = Rank.STAFF_GRADE if role_type == RoleType.STAFF else Rank.CONSTABLE
+            person_id = person_ids.take()
+            sink.add(people_table, (person_id, given, middle, family, dob, sex, 1))
+            name = f"{given} {family}"
+            roll = rng.random()
+            served = (today - start).days
+            if roll < TRANSFER_SHARE and served > 400:
+                moved = start + timedelta(days=rng.randint(180, served - 30))
+                other = rng.choices(codes, cum_weights=force_cum)[0]
+                other = other if other != code else rng.choice([c for c in codes if c != code])
+                appoint(sink, person_id, code, role_type, rank, start, moved, EndReason.TRANSFERRED, name)
+                appoint(sink, person_id, other, role_type, rank, moved + timedelta(days=1), None, "", name)
+            elif roll < TRANSFER_SHARE + LEAVER_SHARE and served > 60:
+                left = start + timedelta(days=rng.randint(30, served - 1))
+                reason = rng.choices(leaving, cum_weights=leaving_cum)[0]
+                appoint(sink, person_id, code, role_type, rank, start, left, reason, name)
+            else:
+                appoint(sink, person_id, code, role_type, rank, start, None, "", name)
+            result.people += 1
+            if progress and n % 1000 == 999:
+                progress(1000)
+        sink.flush()
+    for model_ids in ids.values():
+        model_ids.commit_sequence()
+    result.rows = dict(writer.written)
     if progress:
         progress(people % 1000)
     return result
