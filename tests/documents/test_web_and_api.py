@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -215,3 +217,28 @@ def test_a_large_upload_spooled_to_disk_is_stored_whole(client, handler, media_r
     [path] = stored_files(media_root)
     assert path.read_bytes() == content and Document.objects.get().size == len(content)
     assert oct(path.stat().st_mode & 0o777) == oct(0o600)  # owner-only (FILE_UPLOAD_PERMISSIONS)
+
+
+def test_hostile_input_never_reaches_a_500(caseworker, media_root):
+    from tests.api.test_no_500 import HOSTILE, MALFORMED
+
+    case, party = complaint_with_outcome(caseworker)
+    client, auth = Client(), _bearer(caseworker)
+    letter = {"party_id": party.id, "template": "outcome", "review_body": "lpb", "on": None}
+    bodies = [*MALFORMED, *[json.dumps({**letter, field: value}) for field in letter for value in HOSTILE]]
+    statuses = set()
+    for body in bodies:
+        response = client.post(f"/api/cases/{case.id}/letters", body, content_type="application/json", **auth)
+        assert response.status_code < 500, body[:80]
+        statuses.add(response.status_code)
+    assert 422 in statuses
+    form = {"kind": "evidence", "title": "x", "recipient_party_id": ""}
+    for field in form:
+        for value in ["\x00", "x" * 30_000, "-1", str(2**64), "' OR 1=1 --", "🤖\u202e"]:
+            response = client.post(f"/api/cases/{case.id}/documents",
+                                   {**form, field: value, "file": upload("a.pdf", pdf_bytes())}, **auth)
+            assert response.status_code < 500, (field, value[:20])
+            assert response["Content-Type"] == "application/problem+json" or response.status_code == 201
+    for bad_id in ["0", "-1", str(2**63), "abc"]:
+        assert client.get(f"/api/documents/{bad_id}", **auth).status_code in {404, 422}
+        assert client.get(f"/api/documents/{bad_id}/content", **auth).status_code in {404, 422}
