@@ -89,6 +89,21 @@ class _JsonText:
         return text
 
 
+class _Memo(dict):
+    """A formatter's memo for values that repeat (a load's one timestamp): str() once each."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, value):
+        text = self[value] = self.fn(value)
+        return text
+
+    def __call__(self, value):
+        return self[value]
+
+
 class Table:
     """One model's bulk layout: the fields a generator supplies, in order, and a COPY line formatter.
 
@@ -146,6 +161,8 @@ def _compile(fields: list[models.Field], suffix: str, *, keyed: bool, escaping: 
             text = f"J({value})"
         elif isinstance(field, models.BooleanField):
             text = f"('t' if {value} else 'f')"
+        elif isinstance(field, models.DateTimeField):
+            text = f"T({value})"
         elif escaping and isinstance(field, models.CharField | models.TextField):
             text = f"E({value})"
         else:
@@ -154,7 +171,7 @@ def _compile(fields: list[models.Field], suffix: str, *, keyed: bool, escaping: 
             text = f"(N if {value} is None else {text})"
         parts.append("{" + text + "}")
     source = 'def format(r):\n    return f"' + "\\t".join(parts) + '{S}\\n"\n'
-    namespace = {"J": _JsonText(), "E": escape, "N": NULL, "S": suffix}
+    namespace = {"J": _JsonText(), "T": _Memo(str), "E": escape, "N": NULL, "S": suffix}
     exec(compile(source, f"<copy format {len(fields)} fields>", "exec"), namespace)  # noqa: S102 - our own source
     return namespace["format"]
 

@@ -171,11 +171,6 @@ def _due(kind: str, start: dt.date) -> dt.date:
     return CLOCK_RULES[ClockKind(kind)].due_from(start)
 
 
-@lru_cache(maxsize=10_000)
-def _regime(day: dt.date) -> str:
-    return str(regime_for(day))
-
-
 @dataclass(frozen=True)
 class Stage:
     """What a case on a path looks like once it has reached one of the path's steps (precomputed)."""
@@ -304,6 +299,7 @@ class CaseloadContext:
         # Every date a case can carry lies between the oldest incident and today.
         self.first_day = today.toordinal() - window - 21
         self.days = [dt.date.fromordinal(o) for o in range(self.first_day, today.toordinal() + 1)]
+        self.regimes = [str(regime_for(day)) for day in self.days]
         self.tables = {
             Case: Table(Case, CASE_FIELDS, now=now), Party: Table(Party, PARTY_FIELDS, now=now),
             Clock: Table(Clock, CLOCK_FIELDS, now=now), Allegation: Table(Allegation, ALLEGATION_FIELDS, now=now),
@@ -376,13 +372,14 @@ class CaseloadContext:
         references = dict(references)
         cases, parties, clocks, allegations, subjects, events = [], [], [], [], [], []
         complaint = CaseType.COMPLAINT
+        summaries = [self.summaries[path.case_type] for path in self.paths]
         for came_day, p, org_id, total, split, n_allegations, reached in self.skeleton(plan.index, plan.size):
             path, stage = self.paths[p], self.stages[p][reached]
             came = days[came_day - first_day]
             code, year = codes[org_id], came.year
             key = (org_id, year)
             number = references[key] = references.get(key, 0) + 1
-            regime = _regime(came)
+            regime = self.regimes[came_day - first_day]
             since = days[came_day + total * reached // split - first_day]
             mode = stage.investigation_mode
             if mode == InvestigationMode.DIRECTED and regime == Regime.R2012:
@@ -391,7 +388,7 @@ class CaseloadContext:
             cases.append((
                 case_id, org_id, f"{code}-{year}-{number:05d}", path.case_type, stage.status, since, regime, came,
                 incident, f"{STREETS[int(rand() * 4)]}, {code}",
-                self.summaries[path.case_type][int(rand() * n_contexts)], stage.handling_route,
+                summaries[p][int(rand() * n_contexts)], stage.handling_route,
                 stage.special_procedures,
                 None if stage.recorded is None else days[came_day + total * stage.recorded // split - first_day],
                 "" if stage.referred is None else "mandatory", (),
