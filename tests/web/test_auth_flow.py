@@ -47,7 +47,7 @@ def test_first_sign_in_enrols_an_authenticator_and_rotates_the_session_at_each_s
     assert page["Cache-Control"].startswith("max-age=0") and "no-store" in page["Cache-Control"]
 
     wrong = client.post(TWO_FACTOR, {"code": wrong_code_for(device), "next": "/"})
-    assert wrong.status_code == 200 and "the code is not correct" in wrong.content.decode()
+    assert wrong.status_code == 200 and "The code is not correct" in wrong.content.decode()
     assert client.get(reverse("web:case-list"))["Location"].startswith(TWO_FACTOR)
 
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
@@ -85,7 +85,7 @@ def test_an_empty_or_malformed_code_is_a_field_error(client, handler):
     TOTPDevice.objects.create(user=handler, confirmed=True)
     password_step(client, handler)
     for code, message in (("", "Enter the 6-digit code from your authenticator app."),
-                          ("12ab", "enter the 6-digit code shown in your authenticator app.")):
+                          ("12ab", "Enter the 6-digit code shown in your authenticator app.")):
         html = client.post(TWO_FACTOR, {"code": code}).content.decode()
         assert "govuk-error-summary" in html and message in html
 

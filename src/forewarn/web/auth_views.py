@@ -23,9 +23,9 @@ from django_otp import login as otp_login
 
 from forewarn.core.errors import ValidationFailed
 from forewarn.organisations import authentication
+from forewarn.organisations.access import requires
 from forewarn.organisations.authentication import SignInFailure
 from forewarn.web.auth_middleware import otp_not_required
-from forewarn.web.forms import domain_error_to_form
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -44,6 +44,7 @@ def _axes_credentials(username: str) -> dict:
     return {"username": username}
 
 
+@requires("session.sign_in")
 class SignInView(django_auth_views.LoginView):
     """Step one: username and password. Django's login() rotates the session key (ASVS 3.2.1)."""
 
@@ -69,6 +70,7 @@ class SignInView(django_auth_views.LoginView):
         return redirect(_two_factor_url(response.url))
 
 
+@requires("session.sign_in")
 @otp_not_required
 class SignOutView(django_auth_views.LogoutView):
     """Sign out by POST only (Django 5 refuses GET), so a link or image cannot sign a user out."""
@@ -85,6 +87,7 @@ class CodeForm(django_forms.Form):
 
 
 @never_cache
+@requires("session.sign_in")
 @otp_not_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request):
@@ -110,7 +113,8 @@ def two_factor(request):
             if err.code == "otp.code_invalid":
                 # A wrong code counts towards the same username-and-address lockout as a wrong password.
                 user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-            domain_error_to_form(form, err)
+            message = err.message.removeprefix("code: ")
+            form.add_error("code" if err.field == "code" else None, message[:1].upper() + message[1:])
         else:
             otp_login(request, verified)
             request.session.cycle_key()  # a new session id once fully signed in (ASVS 3.2.1)
