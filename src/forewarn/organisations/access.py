@@ -31,10 +31,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 
-from forewarn.core.errors import NotFound, PermissionDenied
+from forewarn.core.errors import DomainError, NotFound, PermissionDenied
 from forewarn.organisations import permissions
 
 # An action name, or a function of the URL's parameters giving a name or a Rule (lifecycle steps).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Action = str | Callable[[dict[str, Any]], "str | permissions.Rule | None"]
 
 
@@ -186,27 +187,49 @@ def requires(action: Action, *, objects: dict[str, Callable] | None = None):
         if isinstance(view, type):  # a class-based view: guard dispatch, declare on the class
             view.dispatch = requires(action, objects=objects)(view.dispatch)
             view.permission = action
+            view.permission_objects = dict(objects or {})
             return view
 
         @functools.wraps(view)
         def guarded(*args, **kwargs):
             request = args[1] if len(args) > 1 and not hasattr(args[0], "method") else args[0]
-            if _is_ninja(request):
-                check(request.auth, action, kwargs, objects)  # DomainErrors become problem responses in forewarn.api
-                return view(*args, **kwargs)
+            ninja = _is_ninja(request)
+            actor = request.auth if ninja else request.user
             try:
-                check(request.user, action, kwargs, objects)
-            except NotFound as err:
-                raise Http404(err.message) from None
-            except PermissionDenied as err:
+                check(actor, action, kwargs, objects)
+            except (NotFound, PermissionDenied) as err:
+                _refusal_audited(request, actor, action, kwargs, err)
+                if ninja:
+                    raise  # DomainErrors become problem responses in forewarn.api
+                if isinstance(err, NotFound):
+                    raise Http404(err.message) from None
                 raise DjangoPermissionDenied(err.message) from None
             return view(*args, **kwargs)
 
         guarded.permission = action
+        guarded.permission_objects = dict(objects or {})
         guarded.__signature__ = _resolved_signature(view)
         return guarded
 
     return decorate
+
+
+def _refusal_audited(request, actor, declared: Action, kwargs: dict[str, Any], err) -> None:
+    """A refused write leaves one `refused` audit event (issue #3 §2), as a refusal inside a service does.
+
+    Reads are not recorded here: a refused read shows nothing, and the read audit records what was shown.
+    """
+    if request.method in SAFE_METHODS:
+        return
+    from forewarn.audit.services import refused_record  # audit sits above organisations
+
+    try:
+        name = rule_of(declared, kwargs).action
+    except DomainError:
+        name = "unknown"
+    target = next(((k.removesuffix("_id"), v) for k, v in kwargs.items() if k.endswith("_id")), ("", None))
+    refused_record(actor=actor, action=name[:80], error=err, object_type=target[0],
+                   object_id=target[1])
 
 
 def _resolved_signature(view) -> inspect.Signature:
@@ -234,6 +257,14 @@ def permission_of(view) -> Action | None:
         if candidate is not None and getattr(candidate, "permission", None) is not None:
             return candidate.permission
     return None
+
+
+def object_helpers_of(view) -> dict[str, Callable]:
+    """The access helper for each URL parameter of a declared view (its overrides, then the defaults)."""
+    for candidate in (view, getattr(view, "view_class", None), getattr(view, "__wrapped__", None)):
+        if candidate is not None and getattr(candidate, "permission", None) is not None:
+            return {**OBJECT_PARAMETERS, **getattr(candidate, "permission_objects", {})}
+    return dict(OBJECT_PARAMETERS)
 
 
 def declare_in_openapi(api) -> None:
