@@ -88,12 +88,12 @@ def list_referral_create(request, data: ListReferralIn):
 
 
 # -- the panel ----------------------------------------------------------------------------------
-class PanelMemberIn(In):
+class PanelSeatIn(In):
     user_id: Id
     role: str = Field(..., max_length=10, description="chair or member")
 
 
-class PanelMemberOut(Schema):
+class PanelSeatOut(Schema):
     user_id: int
     username: str
     full_name: str
@@ -101,26 +101,26 @@ class PanelMemberOut(Schema):
     added_at: dt.datetime
 
 
-def panel_member_out(seat) -> dict:
+def panel_seat_out(seat) -> dict:
     return {"user_id": seat.user_id, "username": seat.user.username, "full_name": seat.user.get_full_name(),
             "role": seat.role, "added_at": seat.added_at}
 
 
-@router.get("/proceedings/{proceeding_id}/panel", response={200: list[PanelMemberOut], **PROBLEMS},
+@router.get("/proceedings/{proceeding_id}/panel", response={200: list[PanelSeatOut], **PROBLEMS},
             summary="Who sits on a proceeding's panel")
 @requires("proceeding.panel.read")
 def panel_list(request, proceeding_id: int = ObjId):
-    return [panel_member_out(s) for s in panel.panel_for_proceeding(actor=actor_of(request),
+    return [panel_seat_out(s) for s in panel.panel_for_proceeding(actor=actor_of(request),
                                                                     proceeding_id=proceeding_id)]
 
 
-@router.post("/proceedings/{proceeding_id}/panel", response={201: PanelMemberOut, **PROBLEMS},
+@router.post("/proceedings/{proceeding_id}/panel", response={201: PanelSeatOut, **PROBLEMS},
              summary="Seat a panel member (they see the case's papers until the proceeding closes)")
 @requires("proceeding.panel.manage")
-def panel_add(request, data: PanelMemberIn, proceeding_id: int = ObjId):
+def panel_add(request, data: PanelSeatIn, proceeding_id: int = ObjId):
     seat = panel.panel_member_add(actor=actor_of(request), proceeding_id=proceeding_id, user_id=data.user_id,
                                   role=data.role)
-    return Status(201, panel_member_out(seat))
+    return Status(201, panel_seat_out(seat))
 
 
 @router.delete("/proceedings/{proceeding_id}/panel/{user_id}", response={204: None, **PROBLEMS},
