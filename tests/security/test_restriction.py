@@ -137,6 +137,11 @@ def test_the_api_asks_for_a_reason_and_the_web_page_for_a_purpose(client, restri
     assert reasons == ["Weekly review", "Preparing the misconduct meeting", "Preparing the misconduct meeting"]
 
 
+def test_a_case_list_never_shows_a_restricted_cases_text(restricted, head):
+    (item,) = [i for i in client_for(head).get("/api/cases").json()["items"] if i["id"] == restricted.pk]
+    assert item["restricted"] and item["summary"] == "" and item["reference"] == restricted.reference
+
+
 # -- breaking the glass ----------------------------------------------------------------------------------
 def test_an_administrator_breaks_the_glass_with_a_reason_for_one_hour(restricted, head, django_capture_on_commit_callbacks):
     admin = make_user(Role.ADMINISTRATOR)

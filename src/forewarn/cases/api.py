@@ -115,7 +115,8 @@ def case_list(request, filters: Query[CaseFilters]):
                              overdue=filters.overdue, search=filters.q)
     page = list(qs[filters.offset:filters.offset + filters.limit])
     return {"count": qs.count(), "limit": filters.limit, "offset": filters.offset,
-            "items": [case_summary(c) for c in page]}
+            # A restricted case's text is read only with a stated reason (GET /cases/{id}?reason=…), never in a list.
+            "items": [{**case_summary(c), "summary": ""} if c.restricted else case_summary(c) for c in page]}
 
 
 @router.post("/cases", response={201: CaseSummaryOut, **PROBLEMS}, summary="Record a complaint, conduct or DSI matter")
