@@ -66,10 +66,13 @@ def on_validation_error(request, exc: ValidationError):
         # ninja names the body parameter itself ('body.data.x'); the client never sees that name.
         if loc and loc[0] == "data" and len(loc) > 1:
             loc = loc[1:]
-        errors.append({"field": ".".join(loc) or None, "message": str(err.get("msg", "invalid"))})
-    first = errors[0] if errors else {"field": None, "message": "invalid input"}
+        errors.append({"field": ".".join(loc) or None, "message": str(err.get("msg", "invalid")),
+                       "type": str(err.get("type", ""))})
+    first = errors[0] if errors else {"field": None, "message": "invalid input", "type": ""}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return problem_response(request, _problem("validation.failed", "The data is not valid", 422, detail,
+    # A code outside the field's vocabulary is the same refusal whether the schema or a service finds it.
+    code = "validation.choice" if first["type"] in {"literal_error", "enum"} else "validation.failed"
+    return problem_response(request, _problem(code, "The data is not valid", 422, detail,
                                               field=first["field"], errors=errors), 422)
 
 

@@ -138,7 +138,7 @@ def test_refusals_for_parties_allegations_and_subjects(handler, api_for):
     assert (body["status"], body["field"]) == (422, "eligibility_basis")
     body = client.post(f"/api/cases/{case.id}/allegations", {"category": "property", "description": "d",
                                                             "standards": ["SPB-XX"]}).json()
-    assert (body["status"], body["field"]) == (422, "standards")
+    assert (body["status"], body["field"]) == (422, "standards.0")  # the first unknown standard
     body = client.post(f"/api/allegations/{allegation.id}/subjects", {}).json()
     assert (body["status"], body["code"]) == (422, "subject.undescribed")
     assert Party.objects.count() == 0 and Allegation.objects.count() == 1 and SubjectAllegation.objects.count() == 0

@@ -14,7 +14,10 @@ from forewarn.cases.schemas import (
     CaseDetailOut,
     CaseIn,
     CaseListOut,
+    CaseStatusFilter,
     CaseSummaryOut,
+    CaseTypeFilter,
+    CategoryFilter,
     ClockOut,
     EventOut,
     PartyIn,
@@ -97,9 +100,9 @@ def event_out(event) -> dict:
 
 # -- endpoints --------------------------------------------------------------------------------
 class CaseFilters(Schema):
-    type: str = Field("", max_length=40, description="Case type")
-    status: str = Field("", max_length=40)
-    category: str = Field("", max_length=40, description="Has an allegation in this category")
+    type: CaseTypeFilter = Field("", description="Case type")
+    status: CaseStatusFilter = ""
+    category: CategoryFilter = Field("", description="Has an allegation in this category")
     organisation: Id | None = None
     overdue: bool = False
     q: QueryText = Field("", description="Reference, summary or subject name")

@@ -7,12 +7,21 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from forewarn.core.schemas import AvailableActionOut, Id, In
+from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole
+from forewarn.cases.vocabulary import Category, Standard
+from forewarn.core.schemas import AvailableActionOut, Id, In, Version, choice_of
+from forewarn.workforce.models import Rank
+
+CaseTypeCode = choice_of(CaseType.values)
+CaseTypeFilter = choice_of(CaseType.values, blank=True)
+CaseStatusFilter = choice_of(CaseStatus.values, blank=True)
+CategoryCode = choice_of(Category.values)
+CategoryFilter = choice_of(Category.values, blank=True)
 
 
 # -- input ------------------------------------------------------------------------------------
 class CaseIn(In):
-    case_type: str = Field(..., max_length=40, description="complaint, conduct_matter, recordable_conduct_matter, dsi_matter")
+    case_type: CaseTypeCode = Field(..., description="What is being recorded")
     came_to_attention_on: dt.date
     summary: str = Field(..., max_length=20_000)
     organisation_id: Id | None = Field(None, description="The force concerned (the IOPC must give it).")
@@ -24,9 +33,10 @@ class CaseIn(In):
 
 
 class PartyIn(In):
-    role: str = Field(..., max_length=40)
+    role: choice_of(PartyRole.values)
     full_name: str = Field(..., max_length=200)
-    eligibility_basis: str = Field("", max_length=40)
+    eligibility_basis: choice_of(EligibilityBasis.values, blank=True) = Field(
+        "", description="Why a complainant may complain (PRA 2002 s12); required for a complainant")
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=40)
     address: str = Field("", max_length=1000)
@@ -36,25 +46,26 @@ class PartyIn(In):
 
 
 class AllegationIn(In):
-    category: str = Field(..., max_length=40)
+    category: CategoryCode
     description: str = Field(..., max_length=20_000)
-    subcategory: str = Field("", max_length=120)
-    standards: list[str] = Field(default_factory=list, max_length=20)
+    subcategory: str = Field("", max_length=120, description="One of the category's subcategories, if it has any")
+    standards: list[choice_of(Standard.values)] = Field(default_factory=list, max_length=20)
 
 
 class SubjectIn(In):
     person_id: Id | None = None
     name_as_given: str = Field("", max_length=200)
-    rank_as_given: str = Field("", max_length=8)
+    rank_as_given: choice_of(Rank.values, blank=True) = ""
     number_as_given: str = Field("", max_length=20)
     station_as_given: str = Field("", max_length=120)
-    approximate_age: int | None = Field(None, ge=0, le=150)
+    approximate_age: int | None = Field(None, ge=16, le=90)
     description_as_given: str = Field("", max_length=2000)
 
 
 class SubjectLinkIn(In):
     person_id: Id
     reason: str = Field("", max_length=2000)
+    expected_version: Version | None = Field(None, description="Refuse with 409 if the subject has changed since.")
 
 
 # -- output -----------------------------------------------------------------------------------

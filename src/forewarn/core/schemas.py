@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
 import pydantic
 from ninja import Field, Schema
@@ -18,6 +19,14 @@ def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("contains a NUL character")
     return value
+
+
+def choice_of(codes: Iterable[str], *, blank: bool = False) -> Any:
+    """A string that must be one of `codes` (an enum in the OpenAPI document, so clients and contract
+    tests know the vocabulary); `blank` also allows "" for an optional choice. A wrong code is a 422
+    naming the field (code validation.choice), before any service runs."""
+    options = tuple(str(code) for code in codes)
+    return Literal[("", *options) if blank else options]  # type: ignore[valid-type]
 
 
 # For query parameters, which do not pass through `In`.

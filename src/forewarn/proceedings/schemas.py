@@ -6,17 +6,19 @@ import datetime as dt
 
 from ninja import Field, Schema
 
-from forewarn.core.schemas import AvailableActionOut, Id, In
+from forewarn.core.schemas import AvailableActionOut, Id, In, choice_of
+from forewarn.proceedings.models import ChallengeRoute, ListKind, ProceedingForm
+from forewarn.proceedings.services import PANEL_ROLES
 
 
 class PanelMemberIn(In):
-    role: str = Field(..., max_length=40)
+    role: choice_of(sorted(PANEL_ROLES))
     name: str = Field(..., max_length=200)
 
 
 class ProceedingReferIn(In):
     subject_allegation_ids: list[Id] = Field(..., min_length=1, max_length=100)
-    form: str = Field(..., max_length=40, description="meeting, hearing or accelerated_hearing")
+    form: choice_of(ProceedingForm.values)
     notice_on: dt.date
     panel: list[PanelMemberIn] = Field(default_factory=list, max_length=10)
     unconnected_incidents: bool = False
@@ -24,7 +26,7 @@ class ProceedingReferIn(In):
 
 
 class ChallengeIn(In):
-    route: str = Field(..., max_length=40, description="meeting_appeal, pat, judicial_review, court_of_appeal")
+    route: choice_of(ChallengeRoute.values)
     applicant: str = Field(..., max_length=200)
     grounds: str = Field(..., max_length=20_000)
     lodged_on: dt.date
@@ -33,7 +35,7 @@ class ChallengeIn(In):
 
 
 class ListReferralIn(In):
-    kind: str = Field(..., max_length=16, description="barred or advisory")
+    kind: choice_of(ListKind.values) = Field(..., description="The barred list or the advisory list")
     reported_on: dt.date
     conduct_description: str = Field(..., max_length=20_000)
     proceeding_id: Id | None = None

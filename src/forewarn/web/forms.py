@@ -18,7 +18,7 @@ from pydantic_core import PydanticUndefined
 
 from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole, RestrictionKind
 from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
-from forewarn.core.errors import DomainError
+from forewarn.core.errors import DomainError, StaleVersion
 from forewarn.workforce.models import Rank
 
 # Free-text fields long enough to deserve a textarea, whatever payload or service they come from.
@@ -76,6 +76,9 @@ def domain_error_to_form(form: forms.Form, err: DomainError) -> None:
     """Show a refused action on the form: against the field it names, or above the form."""
     field = (err.field or "").split(".")[0]
     message = err.message
+    if isinstance(err, StaleVersion):
+        # The page the user filled in is out of date: say so plainly and what to do (GOV.UK error pattern).
+        message = f"{err.title}. {message} Go back, check what changed, then try again."
     if field and message.startswith(f"{err.field}: "):
         message = message[len(err.field) + 2:]
     if field and field in form.fields:
@@ -147,7 +150,7 @@ class ActionForm(forms.Form):
 
     on = DateField(required=True, label="Date this took effect",
                    help_text="The date of the decision or step, for example 27 3 2024. Today if it happened today.")
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     payload_fields: tuple[str, ...] = ()
 
     def payload(self) -> dict:
@@ -277,6 +280,8 @@ class LinkPersonForm(forms.Form):
     person = forms.ChoiceField(widget=forms.RadioSelect, label="Who is the officer?",
                                error_messages={"required": "Select the person, or search again."})
     reason = forms.CharField(required=False, widget=forms.Textarea, label="How was the officer identified?")
+    # The subject's version when the page was opened (optimistic locking; see core.versioning).
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
