@@ -173,15 +173,18 @@ def refusals_audited(*, actor, action: str, object_type: str = "", object_id: in
             _write_depth.reset(token)
 
 
-def audited_write(action: str):
+def audited_write(action: str, *, target: str | None = None):
     """Decorate a write service (keyword-only, `actor=` among its arguments) so that a refusal is
     recorded as one `refused` event. The target is the first `<name>_id` argument or model instance
-    the service was given, when there is one."""
+    the service was given, when there is one; `target` names its model when the argument's name
+    does not (e.g. `token_id` -> "organisations.apitoken")."""
 
     def decorate(service):
         @functools.wraps(service)
         def wrapper(*args, **kwargs):
             object_type, object_id = _target(kwargs)
+            if target and object_id is not None:
+                object_type = target
             with refusals_audited(actor=kwargs.get("actor"), action=action, object_type=object_type,
                                   object_id=object_id):
                 return service(*args, **kwargs)

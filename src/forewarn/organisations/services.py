@@ -58,7 +58,7 @@ def api_token_issue(*, actor, user_id: int, name: str, scopes: list[str],
     return token, secret
 
 
-@audited_write("api_token.revoke")
+@audited_write("api_token.revoke", target="organisations.apitoken")
 def api_token_revoke(*, actor, token_id: int) -> ApiToken:
     """Revoke a token at once. Revoking a revoked token changes nothing and records nothing."""
     with transaction.atomic():
