@@ -9,9 +9,9 @@ write leaves exactly one `refused` event and nothing else.
 from __future__ import annotations
 
 import contextvars
-import json
 import datetime as dt
 import functools
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
