@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import multiprocessing
 import random
+from array import array
 from bisect import bisect
 from collections import deque
 from dataclasses import dataclass, field
@@ -237,6 +238,7 @@ MODELS = (Case, Party, Clock, Allegation, SubjectAllegation, Event)
 # Cases per chunk. Each chunk has its own seeds, so the data depend on the seed and this size, never
 # on how many processes generate them. Changing it changes the generated data.
 CHUNK = 5_000
+SKELETON_WIDTH = 7
 STREETS = ["High Street", "Station Road", "Church Lane", "Park Avenue"]
 UNNAMED_DESCRIPTIONS = ["Tall, short dark hair", "Wore glasses, about 40", "Female officer, fair hair",
                         "Officer driving the van"]
@@ -252,6 +254,8 @@ class ChunkPlan:
     size: int
     counts: dict[type, int]
     references: dict[tuple[int, int], int]  # (organisation id, year) -> cases
+    # The skeleton's values, flat (SKELETON_WIDTH a case): handed back to `build` rather than drawn twice.
+    skeleton: array
 
 
 @dataclass
@@ -332,12 +336,15 @@ class CaseloadContext:
             reached = steps
             while total * reached // split > age:
                 reached -= 1
-            yield came, p, org_id, total, split, allegations, reached
+            yield came, p, org_id, total, split, allegations, reached  # SKELETON_WIDTH values
 
     def plan(self, index: int, size: int) -> ChunkPlan:
         counts = dict.fromkeys(MODELS, 0)
         references: dict[tuple[int, int], int] = {}
-        for came, p, org_id, _, _, allegations, reached in self.skeleton(index, size):
+        skeleton = array("q")
+        for case in self.skeleton(index, size):
+            skeleton.extend(case)
+            came, p, org_id, _, _, allegations, reached = case
             counts[Party] += self.paths[p].case_type == CaseType.COMPLAINT
             counts[Clock] += len(self.stages[p][reached].clocks)
             counts[Allegation] += allegations
@@ -345,7 +352,7 @@ class CaseloadContext:
             references[key] = references.get(key, 0) + 1
         counts[Case] = counts[Event] = size
         counts[SubjectAllegation] = counts[Allegation]
-        return ChunkPlan(index, size, counts, references)
+        return ChunkPlan(index, size, counts, references, skeleton)
 
     def _subject(self, org_id: int, on: dt.date, rand) -> tuple:
         staff = self.by_force[org_id]
@@ -373,7 +380,8 @@ class CaseloadContext:
         cases, parties, clocks, allegations, subjects, events = [], [], [], [], [], []
         complaint = CaseType.COMPLAINT
         summaries = [self.summaries[path.case_type] for path in self.paths]
-        for came_day, p, org_id, total, split, n_allegations, reached in self.skeleton(plan.index, plan.size):
+        values = iter(plan.skeleton)
+        for came_day, p, org_id, total, split, n_allegations, reached in zip(*[values] * SKELETON_WIDTH, strict=True):
             path, stage = self.paths[p], self.stages[p][reached]
             came = days[came_day - first_day]
             code, year = codes[org_id], came.year
