@@ -14,6 +14,7 @@ from tests.factories import (
     PartyFactory,
     PersonFactory,
     SubjectAllegationFactory,
+    change_events,
     make_user,
     name_on_case,
 )
@@ -68,7 +69,10 @@ def test_recording_refusals_name_the_field_and_write_nothing(handler, api_for):
     assert (body["status"], body["code"], body["field"]) == (422, "validation.failed", "summary")
     vetting = api_for(make_user(Role.VETTING_OFFICER))
     assert vetting.post("/api/cases", NEW_CASE).json()["code"] == "permission.denied"
-    assert Case.objects.count() == 0 and not Event.objects.filter(action="case.open").exists()
+    # Refusals leave only 'refused' audit events (the service's, and the access guard's for the role).
+    assert Case.objects.count() == 0 and not change_events().filter(action="case.open").exists()
+    guard_refusals = Event.objects.filter(kind="refused", action="case.record")
+    assert [e.data["code"] for e in guard_refusals] == ["permission.denied"]
 
 
 def test_case_detail_and_timeline(handler, api_for):
