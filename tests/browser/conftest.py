@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.factories import sign_in
@@ -20,7 +21,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(django_db_setup):
     if not CHROMIUM.exists():
         # Not a skip: a missing browser must fail CI loudly, with the fix.
         pytest.fail(f"{CHROMIUM} is missing: run ./.ci/install-chromium (make setup does)")
@@ -31,7 +32,15 @@ def browser():
     # synchronous test code, so that guard is lifted for as long as the browser is up, and put back after.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Django keeps its connections in context-local storage, and the code after start() runs in a
+    # context of Playwright's making, where Django would open fresh connection objects: ones without
+    # the test database's serialized contents, so `serialized_rollback` would silently restore nothing
+    # (the organisations loaded by a data migration vanish after the first flush). Hand the session's
+    # own connection objects to that context.
+    session_connections = {alias: connections[alias] for alias in connections}
     playwright = sync_playwright().start()
+    for alias, connection in session_connections.items():
+        connections[alias] = connection
     try:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield browser
