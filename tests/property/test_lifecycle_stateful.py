@@ -55,7 +55,7 @@ from forewarn.proceedings import services as proceeding_services
 from forewarn.proceedings.lifecycle import PROCEEDING_MACHINE
 from forewarn.proceedings.models import Finding, Proceeding, ProceedingAllegation, ProceedingForm, Sanction
 from tests.cases.test_lifecycle import ACTION_DATA
-from tests.factories import change_events, make_user
+from tests.factories import change_events, make_user, name_on_case, seat_on_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +159,8 @@ class LifecycleWalk(RuleBasedStateMachine):
         case = case_services.case_record(actor=everyone, case_type=case_type, summary="Fictional matter.",
                                          came_to_attention_on=TODAY - dt.timedelta(days=days_ago))
         self.case_id, self.came_on = case.id, case.came_to_attention_on
+        # Investigators see the cases they are appointed to (organisations.permissions).
+        name_on_case(self.actors["investigator"], case, "investigator")
         for _ in range(subjects):
             allegation = case_services.allegation_add(
                 actor=everyone, case_id=case.id, category="individual_behaviours",
@@ -300,6 +302,8 @@ class LifecycleWalk(RuleBasedStateMachine):
 
         self._attempt("proceeding_refer", call, creates=1)
         self.proceeding_ids.extend(p.id for p in created)
+        for proceeding in created:  # panel members see only the proceedings they sit on
+            seat_on_panel(self.actors["panel_member"], proceeding=proceeding)
 
     @rule(data=st.data())
     def progress_report(self, data):
