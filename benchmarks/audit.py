@@ -47,7 +47,6 @@ def _bulk_events(count: int, *, case_id: int, actor_id: int, organisation_id: in
                "ip_address", "user_agent", "prev_hash", "hash")
     sql = f"COPY audit_event ({', '.join(columns)}) FROM STDIN"
     now, today = timezone.now(), timezone.localdate()
-    import json
 
     with transaction.atomic():
         head = chain_head_locked()
