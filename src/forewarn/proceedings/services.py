@@ -311,6 +311,11 @@ def list_referral_record(
                     "list_referral.not_left_while_open",
                     "The advisory list is for a person who left service while an allegation was open "
                     "(Police Act 1996 s88I).")
+            if reported_on < left:
+                # The report is made because they left (s88I(2)): it cannot precede their leaving.
+                raise ValidationFailed(f"reported_on: {reported_on.isoformat()} is before the person left the "
+                                       f"service ({left.isoformat()}).", field="reported_on",
+                                       code="date.before_leaving")
             if proceeding is not None:
                 require(proceeding.case_id == subject.case_id, "list_referral.mixed_cases",
                         "The proceeding and the allegation belong to different cases.")

@@ -180,6 +180,11 @@ def appointment_start(
 
 def _appointment_open(*, actor, person, org, start_date, role_type, service_number, rank, station="",
                       action="appointment.start") -> Appointment:
+    if person.date_of_birth and start_date < person.date_of_birth:
+        # The roster import refuses the same row ("before the date of birth"); so does every other path.
+        raise ValidationFailed(f"start_date: {start_date.isoformat()} is before the person was born "
+                               f"({person.date_of_birth.isoformat()}).", field="start_date",
+                               code="date.before_birth")
     overlapping = person.appointments.filter(end_date__isnull=True).first() or person.appointments.filter(
         end_date__gte=start_date).first()
     if overlapping is not None:
