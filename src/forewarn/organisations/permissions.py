@@ -276,32 +276,36 @@ def _organisation_admits(actor, case) -> bool:
     return org.is_force and case.organisation_id == org.id
 
 
-def _named_q(actor, prefix: str = "") -> Q:
+def _named_case_ids(actor) -> list[int]:
     """The cases the actor is named on: participant, open panel seat, or live break-glass grant.
 
-    Subqueries, so a case list stays one query whatever the actor's naming.
+    One small indexed query, run before the case query. Folding these in as subqueries ORed with the
+    organisation rule stopped PostgreSQL from walking the case index in page order: at national scale
+    the case list then scanned every case (p95 over 1 s instead of under 100 ms).
     """
     participant = apps.get_model("cases", "CaseParticipant")
     grant = apps.get_model("cases", "BreakGlassGrant")
-    named = (Q(**{f"{prefix}pk__in": participant.objects.filter(user_id=actor.pk).values("case_id")})
-             | Q(**{f"{prefix}pk__in": grant.objects.filter(user_id=actor.pk, expires_at__gt=timezone.now())
-                    .values("case_id")}))
+    named = participant.objects.filter(user_id=actor.pk).order_by().values_list("case_id", flat=True).union(
+        grant.objects.filter(user_id=actor.pk, expires_at__gt=timezone.now()).order_by()
+        .values_list("case_id", flat=True))
     if actor.has_any_role({Role.PANEL_MEMBER}):
         panel_member = apps.get_model("proceedings", "PanelMember")
-        named |= Q(**{f"{prefix}pk__in": panel_member.objects.filter(user_id=actor.pk)
-                      .exclude(proceeding__status__in=PANEL_CLOSED_STATUSES).values("proceeding__case_id")})
-    return named
+        named = named.union(panel_member.objects.filter(user_id=actor.pk)
+                            .exclude(proceeding__status__in=PANEL_CLOSED_STATUSES).order_by()
+                            .values_list("proceeding__case_id", flat=True))
+    return sorted(set(named))
 
 
 def case_scope_q(actor, prefix: str = "") -> Q:
     """The cases an actor may see, as a filter (prefix e.g. 'case__' for related models)."""
     if not is_signed_in(actor) or not actor.has_any_role(CASE_READERS):
         return Q(**{f"{prefix}pk__in": []})
-    scope = _named_q(actor, prefix)
+    named = _named_case_ids(actor)
     organisation = _organisation_rule(actor, prefix)
-    if organisation is not None:
-        scope |= organisation & Q(**{f"{prefix}restricted": False})
-    return scope
+    if organisation is None:
+        return Q(**{f"{prefix}pk__in": named})
+    scope = organisation & Q(**{f"{prefix}restricted": False})
+    return scope | Q(**{f"{prefix}pk__in": named}) if named else scope
 
 
 def case_in_scope(actor, case) -> bool:
@@ -310,7 +314,7 @@ def case_in_scope(actor, case) -> bool:
         return False
     if not case.restricted and _organisation_admits(actor, case):
         return True
-    return type(case).objects.filter(_named_q(actor), pk=case.pk).exists()
+    return case.pk in _named_case_ids(actor)
 
 
 def owning_force_staff(actor, case) -> bool:
