@@ -152,7 +152,9 @@ def main() -> None:
                 backend_after - cpu_before[2])
         load_after = _load_average()
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # What autovacuum does soon after a bulk load in production: statistics, and the visibility
+            # map that lets counts be answered from an index alone. Not counted in the load time.
+            cursor.execute("VACUUM ANALYZE")
         started = time.perf_counter()
         verification = chain_verify()
         verify_seconds = time.perf_counter() - started
