@@ -101,6 +101,15 @@ def test_demo_no_serve_is_idempotent(monkeypatch):
     assert Case.objects.count() == cases
     assert User.objects.filter(username="met-handler").count() == 1
     assert "Loaded the scenario cases" not in second.output
+    # The demo investigator and panel member are named where they can see something, once.
+    from forewarn.cases.selectors import case_list
+
+    investigator = User.objects.get(username="met-investigator")
+    named = investigator.case_participations.count()
+    assert named > 0 and case_list(actor=investigator).count() == named
+    assert User.objects.get(username="met-panel").panel_seats.count() > 0
+    assert case_list(actor=User.objects.get(username="met-panel")).exists()
+    assert User.objects.get(username="met-hos").has_any_role({"head_of_standards"})
 
 
 def test_diagrams(tmp_path):

@@ -119,7 +119,7 @@ def demo(people: int, years: int, seed: int, serve: bool, port: int) -> None:
     _setup_django()
     from django.core.management import call_command
 
-    from forewarn.demo import demo_actors, demo_users_create
+    from forewarn.demo import demo_actors, demo_assignments, demo_users_create
     from forewarn.demo.scenarios import load_scenarios, scenarios_loaded
     from forewarn.workforce.models import Person
 
@@ -133,6 +133,7 @@ def demo(people: int, years: int, seed: int, serve: bool, port: int) -> None:
     if not scenarios_loaded():
         load_scenarios(demo_actors())
         click.echo("Loaded the scenario cases.")
+    demo_assignments()
     click.echo("\nDemo users (fictional; passwords and authenticator keys are new on every run):")
     for user in users:
         click.echo(f"  {user.username:<18} {user.password:<18} {user.description}")

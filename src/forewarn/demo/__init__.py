@@ -139,10 +139,12 @@ DEMO_USERS = [
     ("met-vetting", "MET", ["vetting_officer"], "Metropolitan Police vetting officer"),
     ("met-panel", "MET", ["panel_member"], "Metropolitan Police misconduct panel member"),
     ("met-admin", "MET", ["administrator"], "Metropolitan Police administrator"),
+    ("met-hos", "MET", ["head_of_standards"], "Metropolitan Police head of professional standards"),
     ("kent-handler", "KEN", ["case_handler"], "Kent Police case handler"),
     ("iopc-caseworker", "IOPC", ["iopc_caseworker"], "IOPC caseworker"),
     # Professional standards departments that load the scenario cases (every force role).
-    ("met-psd", "MET", ["case_handler", "appropriate_authority", "investigator", "panel_member", "administrator"],
+    ("met-psd", "MET", ["case_handler", "appropriate_authority", "investigator", "panel_member", "administrator",
+                        "head_of_standards"],
      "Metropolitan Police professional standards (all force roles)"),
     ("kent-psd", "KEN", ["case_handler", "appropriate_authority", "investigator", "panel_member", "administrator"],
      "Kent Police professional standards (all force roles)"),
@@ -192,6 +194,39 @@ def demo_users_create() -> list[DemoUser]:
             device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
             created.append(DemoUser(username, password, code, tuple(roles), description, otp_secret_base32(device)))
     return created
+
+
+DEMO_INVESTIGATIONS = 10  # cases under investigation met-investigator is named on
+DEMO_PANELS = 3  # open proceedings met-panel sits on
+
+
+def demo_assignments() -> None:
+    """Give the demo investigator and panel member something to see (idempotent).
+
+    Investigators see only the cases they are named on, and panel members only the proceedings they
+    sit on while those are open (organisations.permissions), so without this they would see nothing.
+    Done through the same services the web app uses, as the Met's professional standards user.
+    """
+    from forewarn.cases.models import Case, CaseStatus
+    from forewarn.cases.restriction import case_participant_add
+    from forewarn.organisations.models import User
+    from forewarn.organisations.permissions import PANEL_CLOSED_STATUSES
+    from forewarn.proceedings.models import Proceeding
+    from forewarn.proceedings.panel import panel_member_add
+
+    psd = User.objects.get(username="met-psd")
+    investigator = User.objects.get(username="met-investigator")
+    panel = User.objects.get(username="met-panel")
+    if not investigator.case_participations.exists():
+        investigating = [CaseStatus.UNDER_INVESTIGATION, CaseStatus.INVESTIGATION_REPORTED]
+        for case_id in (Case.objects.filter(organisation__code="MET", restricted=False, status__in=investigating)
+                        .values_list("id", flat=True)[:DEMO_INVESTIGATIONS]):
+            case_participant_add(actor=psd, case_id=case_id, user_id=investigator.id, role="investigator")
+    if not panel.panel_seats.exists():
+        for proceeding_id in (Proceeding.objects.filter(case__organisation__code="MET")
+                              .exclude(status__in=PANEL_CLOSED_STATUSES)
+                              .values_list("id", flat=True)[:DEMO_PANELS]):
+            panel_member_add(actor=psd, proceeding_id=proceeding_id, user_id=panel.id, role="member")
 
 
 def demo_actors() -> dict:
