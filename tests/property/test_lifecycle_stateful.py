@@ -263,6 +263,11 @@ class LifecycleWalk(RuleBasedStateMachine):
     def advance(self, data):
         """A well-formed step along the usual path, by someone entitled to take it, today."""
         everyone = self.actors["everyone"]
+        ready = self._ready_for_proceedings()
+        if ready and not data.draw(st.booleans()):
+            form = data.draw(st.sampled_from([ProceedingForm.MEETING, ProceedingForm.HEARING]))
+            self._refer(ready, form, everyone, TODAY)
+            return
         candidates = []
         records = [(CASE_MACHINE, Case, self.case_id)]
         records += [(SUBJECT_ALLEGATION_MACHINE, SubjectAllegation, i) for i in self.subject_ids]
@@ -286,14 +291,16 @@ class LifecycleWalk(RuleBasedStateMachine):
                                    expected_version=obj.version),
             acted=(model._meta.label_lower, obj.pk), action=f"{machine.name}.{action}")
 
-    @precondition(lambda self: SubjectAllegation.objects.filter(pk__in=self.subject_ids,
-                                                                status="case_to_answer").exists())
     @rule(data=st.data())
-    def refer_to_proceedings(self, data):
-        ids = data.draw(st.lists(st.sampled_from(self.subject_ids), min_size=1, unique=True))
-        form = data.draw(st.sampled_from(ProceedingForm.values))
-        _, actor = self._actor(data.draw)
-        notice_on = self._on(data.draw) or TODAY
+    def advance_again(self, data):
+        """The same, drawn twice as often as any other rule, so walks get deep within their length."""
+        self.advance(data)
+
+    def _ready_for_proceedings(self) -> list[int]:
+        return list(SubjectAllegation.objects.filter(pk__in=self.subject_ids, status="case_to_answer")
+                    .order_by("id").values_list("id", flat=True))
+
+    def _refer(self, ids, form, actor, notice_on) -> None:
         created = []
 
         def call():
@@ -304,6 +311,17 @@ class LifecycleWalk(RuleBasedStateMachine):
         self.proceeding_ids.extend(p.id for p in created)
         for proceeding in created:  # panel members see only the proceedings they sit on
             seat_on_panel(self.actors["panel_member"], proceeding=proceeding)
+
+    @precondition(lambda self: self._ready_for_proceedings())
+    @rule(data=st.data())
+    def refer_to_proceedings(self, data):
+        """Any referral: subjects in any state (those with a case to answer first), any form, any actor."""
+        ready = self._ready_for_proceedings()
+        pool = ready + [i for i in self.subject_ids if i not in ready]
+        ids = data.draw(st.lists(st.sampled_from(pool), min_size=1, unique=True))
+        form = data.draw(st.sampled_from(ProceedingForm.values))
+        _, actor = self._actor(data.draw)
+        self._refer(ids, form, actor, self._on(data.draw) or TODAY)
 
     @rule(data=st.data())
     def progress_report(self, data):
@@ -364,7 +382,7 @@ def test_random_walks_of_lifecycle_steps_keep_the_invariants():
     LifecycleWalk.actors = {name: make_user(*roles, organisation=org) for name, (roles, org) in ACTORS.items()}
     LifecycleWalk.accepted, LifecycleWalk.refused = Counter(), Counter()
     run_state_machine_as_test(LifecycleWalk, settings=settings(
-        max_examples=20, stateful_step_count=50, derandomize=True, database=None, deadline=None,
+        max_examples=25, stateful_step_count=60, derandomize=True, database=None, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]))
     # The walks must get deep enough to mean something: into investigations, proceedings and findings.
     for label in ("case.log", "case.record", "subject_allegation.decide_case_to_answer", "proceeding_refer",
