@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from forewarn.cases import services
+from forewarn.cases import restriction, services
 from forewarn.cases.models import SubjectAllegation
 from forewarn.core.errors import StaleVersion
 from forewarn.organisations.models import Role
@@ -119,3 +119,24 @@ def test_workforce_edits_refuse_a_stale_version(edit):
         calls[edit](1)  # a second edit from the same old view
     assert err.value.context["current_version"] == 2
     assert change_events().count() == changes
+
+
+def test_a_restriction_decided_from_a_stale_view_is_refused_on_the_api_and_the_web():
+    head = make_user(Role.HEAD_OF_STANDARDS)
+    case = CaseFactory()
+    web = Client()
+    sign_in(web, head)
+    page = web.get(f"/cases/{case.id}/restriction/").content.decode()
+    assert _hidden_version(page) == 1
+    restriction.case_restrict(actor=head, case_id=case.id, kind="covert", reason="Covert operation.",
+                              expected_version=1)
+    # The API client and the open page both still think the case is at version 1.
+    _, secret = api_token_issue(actor=head, user_id=head.id, name="t", scopes=["read", "write"])
+    response = Client().post(f"/api/cases/{case.id}/restriction",
+                             {"restricted": False, "reason": "Lift it.", "expected_version": 1},
+                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert (response.status_code, response.json()["context"]["current_version"]) == (409, 2)
+    response = web.post(f"/cases/{case.id}/restriction/", {"kind": "", "reason": "Lift it.", "expected_version": 1})
+    assert STALE_MESSAGE in response.content.decode()
+    case.refresh_from_db()
+    assert (case.restricted, case.restriction_kind, case.version) == (True, "covert", 2)

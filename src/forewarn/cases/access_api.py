@@ -9,9 +9,10 @@ from ninja import Field, Path, Router, Schema, Status
 
 from forewarn.cases import restriction
 from forewarn.cases.api import case_summary
+from forewarn.cases.models import ParticipantRole, RestrictionKind
 from forewarn.cases.schemas import CaseSummaryOut
 from forewarn.cases.selectors import break_glass_alerts
-from forewarn.core.schemas import MAX_ID, PROBLEMS, Id, In, actor_of
+from forewarn.core.schemas import MAX_ID, PROBLEMS, Id, In, Version, actor_of, choice_of
 from forewarn.organisations.access import owning_force_case, requires
 
 router = Router(tags=["access"])
@@ -20,13 +21,14 @@ ObjId = Path(..., ge=1, le=MAX_ID)
 
 class RestrictionIn(In):
     restricted: bool = Field(..., description="true to restrict the case to its named participants, false to lift it")
-    kind: str = Field("", max_length=40, description="anti_corruption, covert or psd_subject (when restricting)")
+    kind: choice_of(RestrictionKind.values, blank=True) = Field("", description="The kind of restriction (when restricting)")
     reason: str = Field(..., max_length=2000)
+    expected_version: Version | None = Field(None, description="Refuse with 409 if the case has changed since.")
 
 
 class ParticipantIn(In):
     user_id: Id
-    role: str = Field(..., max_length=40, description="A role the user holds: investigator, subject_officer, …")
+    role: choice_of(ParticipantRole.values) = Field(..., description="A role the user holds on this case")
 
 
 class ParticipantOut(Schema):
@@ -72,9 +74,11 @@ def grant_out(g) -> dict:
 def restriction_set(request, data: RestrictionIn, case_id: int = ObjId):
     actor = actor_of(request)
     if data.restricted:
-        case = restriction.case_restrict(actor=actor, case_id=case_id, kind=data.kind, reason=data.reason)
+        case = restriction.case_restrict(actor=actor, case_id=case_id, kind=data.kind, reason=data.reason,
+                                         expected_version=data.expected_version)
     else:
-        case = restriction.case_unrestrict(actor=actor, case_id=case_id, reason=data.reason)
+        case = restriction.case_unrestrict(actor=actor, case_id=case_id, reason=data.reason,
+                                           expected_version=data.expected_version)
     return case_summary(case)
 
 

@@ -24,6 +24,7 @@ from forewarn.cases.models import BreakGlassGrant, Case, CaseParticipant, Partic
 from forewarn.cases.selectors import case_get_for_actor
 from forewarn.core.errors import GuardFailed, NotFound, PermissionDenied, ValidationFailed
 from forewarn.core.validation import clean_choice, clean_text
+from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.access import owning_force_case
 from forewarn.organisations.models import Role, User
@@ -58,12 +59,13 @@ def _name(*, case: Case, user: User, role: str, actor) -> CaseParticipant:
 
 
 @audited_write("case.restrict")
-def case_restrict(*, actor, case_id: int, kind: str, reason: str) -> Case:
+def case_restrict(*, actor, case_id: int, kind: str, reason: str, expected_version: int | None = None) -> Case:
     """Restrict a case to its named participants; the actor is named on it."""
     kind = clean_choice(kind, RestrictionKind, field="kind")
     reason = clean_text(reason, field="reason", max_length=2000, required=True)
     with transaction.atomic():
         case = _managed_case(actor=actor, case_id=case_id, action="case.restrict")
+        version_check(case, expected_version, what="case")
         old = {"restricted": case.restricted, "restriction_kind": case.restriction_kind}
         case.restricted, case.restriction_kind = True, kind
         case.version += 1
@@ -76,11 +78,12 @@ def case_restrict(*, actor, case_id: int, kind: str, reason: str) -> Case:
 
 
 @audited_write("case.unrestrict")
-def case_unrestrict(*, actor, case_id: int, reason: str) -> Case:
+def case_unrestrict(*, actor, case_id: int, reason: str, expected_version: int | None = None) -> Case:
     """Lift a restriction: the case is visible again to everyone its organisation rules admit."""
     reason = clean_text(reason, field="reason", max_length=2000, required=True)
     with transaction.atomic():
         case = _managed_case(actor=actor, case_id=case_id, action="case.restrict")
+        version_check(case, expected_version, what="case")
         if not case.restricted:
             raise GuardFailed("The case is not restricted.", code="restriction.not_restricted")
         old_kind = case.restriction_kind

@@ -68,6 +68,8 @@ class RestrictionForm(django_forms.Form):
         widget=django_forms.RadioSelect, label="Restriction")
     reason = django_forms.CharField(max_length=2000, widget=django_forms.Textarea, label="Reason",
                                     error_messages={"required": "Give the reason for the decision."})
+    # The case's version when the page was opened (optimistic locking; see core.versioning).
+    expected_version = django_forms.IntegerField(widget=django_forms.HiddenInput, required=False, min_value=1)
 
 
 class ParticipantForm(django_forms.Form):
@@ -129,15 +131,16 @@ def _posted(request):
 @require_http_methods(["GET", "POST"])
 def case_restriction(request, case_id):
     case = case_get_for_actor(actor=request.user, case_id=case_id)
-    form = RestrictionForm(_posted(request), initial={"kind": case.restriction_kind})
+    form = RestrictionForm(_posted(request), initial={"kind": case.restriction_kind, "expected_version": case.version})
 
     def decide():
-        kind = form.cleaned_data["kind"]
+        kind, version = form.cleaned_data["kind"], form.cleaned_data.get("expected_version")
         if kind:
             restriction.case_restrict(actor=request.user, case_id=case.id, kind=kind,
-                                      reason=form.cleaned_data["reason"])
+                                      reason=form.cleaned_data["reason"], expected_version=version)
         else:
-            restriction.case_unrestrict(actor=request.user, case_id=case.id, reason=form.cleaned_data["reason"])
+            restriction.case_unrestrict(actor=request.user, case_id=case.id, reason=form.cleaned_data["reason"],
+                                        expected_version=version)
         read_reason_remember(request, case.id, form.cleaned_data["reason"])
 
     if request.method == "POST" and form.is_valid() and _call(form, decide):
