@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -67,6 +69,21 @@ def _operations() -> list:
 
 
 _loaded: list = []
+
+
+@pytest.fixture(autouse=True)
+def connection_kept_across_requests():
+    """Keep the test's database connection open between in-process WSGI requests.
+
+    Django closes old connections when a request finishes; inside a test that would close the
+    connection holding the test's transaction (PostgreSQL; SQLite's in-memory database ignores it).
+    Django's own test client suspends the same two receivers for the same reason.
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
