@@ -382,7 +382,7 @@ def test_random_walks_of_lifecycle_steps_keep_the_invariants():
     LifecycleWalk.actors = {name: make_user(*roles, organisation=org) for name, (roles, org) in ACTORS.items()}
     LifecycleWalk.accepted, LifecycleWalk.refused = Counter(), Counter()
     run_state_machine_as_test(LifecycleWalk, settings=settings(
-        max_examples=25, stateful_step_count=60, derandomize=True, database=None, deadline=None,
+        max_examples=20, stateful_step_count=60, derandomize=True, database=None, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]))
     # The walks must get deep enough to mean something: into investigations, proceedings and findings.
     for label in ("case.log", "case.record", "subject_allegation.decide_case_to_answer", "proceeding_refer",
