@@ -1,12 +1,14 @@
 """The audit hash chain: canonical content, sealing, verification.
 
-Each event's `hash` is SHA-256 over the JSON array of its hashed fields (HASHED_FIELDS, in that
-order, `prev_hash` included), serialised with no whitespace in UTF-8; times are UTC ISO 8601 with
-microseconds. `data` and `changes` enter as their canonical JSON text (keys sorted, no whitespace),
-which is exactly what the database stores (`audit.models.CanonicalJSONField`), so verification
-hashes the stored bytes without parsing them. The id is not hashed: order is the id order, and
-`prev_hash` ties each row to the one before it, so a deleted, inserted, edited or reordered row
-breaks the chain there.
+Each event's `hash` is SHA-256 over its canonical content: the JSON array of its HASHED_FIELDS in
+that order (`prev_hash` first), written exactly as PostgreSQL's `json_build_array(...)::text` writes
+it — elements separated by ", ", strings escaped as JSON requires and otherwise raw UTF-8 — so the
+database can recompute the same bytes itself, which is how `forewarn audit verify` checks a large
+table quickly (`audit.selectors`; tests prove the two agree). Times are UTC ISO 8601 with
+microseconds; `data` and `changes` enter as their canonical JSON text (keys sorted, no whitespace),
+which is exactly what the database stores (`audit.models.CanonicalJSONField`). The id is not
+hashed: order is the id order, and `prev_hash` ties each row to the one before it, so a deleted,
+inserted, edited or reordered row breaks the chain there.
 
 The same functions seal rows written one at a time (`audit.services`) and rows written in bulk
 (`demo.bulk`), and verify them (`forewarn audit verify`), so the three cannot disagree.
@@ -34,7 +36,8 @@ _OCCURRED_ON = HASHED_FIELDS.index("occurred_on")
 _JSON = (HASHED_FIELDS.index("data"), HASHED_FIELDS.index("changes"))
 
 _sha256 = hashlib.sha256
-_row_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# json_build_array's own layout: ", " between elements (PostgreSQL src/backend/utils/adt/json.c).
+_row_json = json.JSONEncoder(separators=(", ", ":"), ensure_ascii=False).encode
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _canonical_django = DjangoJSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
@@ -58,8 +61,8 @@ def _timestamp(value: dt.datetime | str) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def digest(values: list) -> str:
-    """The hash of one row, from its HASHED_FIELDS values in order (prev_hash first).
+def canonical_content(values: list) -> str:
+    """The text a row's hash covers, from its HASHED_FIELDS values in order (prev_hash first).
 
     `data` and `changes` may be given as stored (canonical text) or as values. Mutates `values`.
     """
@@ -70,7 +73,12 @@ def digest(values: list) -> str:
     for i in _JSON:
         if not isinstance(values[i], str):
             values[i] = canonical_json(values[i])
-    return _sha256(_row_json(values).encode()).hexdigest()
+    return _row_json(values)
+
+
+def digest(values: list) -> str:
+    """The hash of one row, from its HASHED_FIELDS values in order (prev_hash first)."""
+    return _sha256(canonical_content(values).encode()).hexdigest()
 
 
 # What an absent field is stored as (so it hashes the way it is stored).
@@ -118,6 +126,22 @@ def verify_rows(rows: Iterator[tuple], prev_hash: str = GENESIS) -> Verification
             return Verification(checked, event_id, "its prev_hash does not match the hash of the event before it "
                                                    "(an event was removed, inserted or reordered)", prev_hash)
         if digest(values) != stored_hash:
+            return Verification(checked, event_id, "its content does not match its hash (the event was altered)",
+                                prev_hash)
+        prev_hash = stored_hash
+        checked += 1
+    return Verification(checked, last_hash=prev_hash)
+
+
+def verify_computed(rows: Iterator[tuple], prev_hash: str = GENESIS) -> Verification:
+    """Check (id, hash, prev_hash, recomputed_hash) tuples in id order, where the database computed
+    the hash from the stored content (the same canonical bytes; `audit.selectors`)."""
+    checked = 0
+    for event_id, stored_hash, stored_prev, recomputed in rows:
+        if stored_prev != prev_hash:
+            return Verification(checked, event_id, "its prev_hash does not match the hash of the event before it "
+                                                   "(an event was removed, inserted or reordered)", prev_hash)
+        if recomputed != stored_hash:
             return Verification(checked, event_id, "its content does not match its hash (the event was altered)",
                                 prev_hash)
         prev_hash = stored_hash
