@@ -2,7 +2,7 @@
 that do not exist, on every web page and API operation that takes an id (deny by default; never a
 403 that would confirm a record exists).
 
-A Met member of staff walks every id from 1 to past the last one, across cases, allegations,
+A Met member of staff walks every id in turn around the records, across cases, allegations,
 subjects, proceedings and people, reading and writing. Only the Met's own records answer (checked
 too, so the walk is known to reach real handlers); everything of Kent's is indistinguishable from
 a gap in the sequence, leaks nothing of its content, and no write lands.
@@ -97,9 +97,11 @@ WRITES = [
 
 
 def _ids(walk, kind: str) -> range:
-    last = max(r[kind] for r in [*walk["kent"], walk["met"]])
-    assert last < 200, "the walk is meant to cover every id from 1"
-    return range(1, last + 3)
+    """Every id from just below the first record of this kind to just past the last. (Not from 1: on
+    PostgreSQL sequences keep counting across the suite's rolled-back tests; the ids in the window
+    that are not the fixture's are absent, and must look exactly the same.)"""
+    ids = [r[kind] for r in [*walk["kent"], walk["met"]]]
+    return range(max(1, min(ids) - 3), max(ids) + 3)
 
 
 def _get(walk, channel: str, url: str):
