@@ -95,14 +95,26 @@ def seal(rows: Iterable[dict], prev_hash: str) -> str:
     `data` and `changes` are replaced by their canonical JSON text, the form the columns store: write
     them as they are (COPY, bulk_create or create)."""
     for row in rows:
-        for name, default in ROW_DEFAULTS.items():
-            if name not in row:
-                row[name] = default
+        complete(row)
         row["prev_hash"] = prev_hash
-        row["data"] = canonical_json(row["data"])
-        row["changes"] = canonical_json(row["changes"])
         prev_hash = row["hash"] = digest([row[name] for name in HASHED_FIELDS])
     return prev_hash
+
+
+def complete_all(rows: list[dict]) -> list[dict]:
+    for row in rows:
+        complete(row)
+    return rows
+
+
+def complete(row: dict) -> dict:
+    """Fill a row's absent fields with what they are stored as, and its JSON as canonical text."""
+    for name, default in ROW_DEFAULTS.items():
+        if name not in row:
+            row[name] = default
+    row["data"] = canonical_json(row["data"])
+    row["changes"] = canonical_json(row["changes"])
+    return row
 
 
 @dataclass(frozen=True)

@@ -27,20 +27,22 @@ from forewarn.core.errors import DomainError
 CHAIN_LOCK_KEY = 0x46574155
 
 
-def chain_head_locked() -> str:
+def chain_head_locked(*, durable: bool = True) -> str:
     """Take the chain lock for the rest of the transaction and return the last hash.
 
     Appends must be serialised or two writers would both chain onto the same predecessor. On
     PostgreSQL a transaction-scoped advisory lock does it (held to commit, so ids follow chain
     order); SQLite's write transactions (BEGIN IMMEDIATE, see settings) are already serialised.
+    `durable=False`: see `_append`; only for a transaction of its own.
     """
     head = f'SELECT hash FROM "{Event._meta.db_table}" ORDER BY id DESC LIMIT 1'  # noqa: S608 - our table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Two statements, not one: under READ COMMITTED a statement's snapshot is taken when it
             # starts, so a head read in the same statement as the lock wait could miss the commit
-            # of the writer that held the lock.
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            # of the writer that held the lock. The commit setting rides along with the lock.
+            relax = "" if durable else ", set_config('synchronous_commit', 'off', true)"
+            cursor.execute(f"SELECT pg_advisory_xact_lock(%s){relax}", [CHAIN_LOCK_KEY])
         cursor.execute(head)
         row = cursor.fetchone()
     return row[0] if row and row[0] else chain.GENESIS
@@ -64,17 +66,40 @@ def _append(rows: list[dict], *, durable: bool = True) -> list[Event]:
         row.setdefault("correlation_id", request.correlation_id)
         row.setdefault("ip_address", request.ip_address)
         row.setdefault("user_agent", request.user_agent)
-    own_transaction = not connection.in_atomic_block
-    with transaction.atomic():
-        if not durable and own_transaction and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        chain.seal(rows, chain_head_locked())
-        events = [Event.objects.create(**rows[0])] if len(rows) == 1 else Event.objects.bulk_create(
-            [Event(**row) for row in rows])
+    # Never relax the commit of a transaction that also carries a change.
+    durable = durable or connection.in_atomic_block
+    if connection.vendor == "postgresql":
+        events = _append_postgresql(rows, durable=durable)
+    else:
+        with transaction.atomic():
+            chain.seal(rows, chain_head_locked(durable=durable))
+            events = [Event.objects.create(**rows[0])] if len(rows) == 1 else Event.objects.bulk_create(
+                [Event(**row) for row in rows])
     for event in events:  # hand back values, as a fresh read would (seal left the stored text)
         event.data, event.changes = json.loads(event.data), json.loads(event.changes)
     return events
+
+
+def _append_postgresql(rows: list[dict], *, durable: bool) -> list[Event]:
+    """One round trip: `forewarn_audit_append` (migration audit 0006) takes the chain lock, reads
+    the head, seals and inserts each row with the same canonical content as `chain.digest`."""
+    payload = []
+    for row in chain.complete_all(rows):
+        payload.append({name: _json_value(name, row[name]) for name in chain.HASHED_FIELDS[1:]})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM forewarn_audit_append(%s::jsonb, %s, %s)",
+                       [json.dumps(payload, ensure_ascii=False), CHAIN_LOCK_KEY, durable])
+        sealed = cursor.fetchall()
+    return [Event(**{**row, "id": event_id, "prev_hash": prev_hash, "hash": event_hash})
+            for (event_id, prev_hash, event_hash), row in zip(sealed, rows, strict=True)]
+
+
+def _json_value(name: str, value):
+    if name == "occurred_at":
+        return value.isoformat(timespec="microseconds")
+    if name == "occurred_on":
+        return value.isoformat()
+    return value
 
 
 def _actor_fields(actor) -> dict:
