@@ -85,6 +85,7 @@ class Case(VersionedModel):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="cases",
         help_text="The force whose appropriate authority owns the case.",
+        db_index=False,  # three composite indexes below lead with it
     )
     reference = models.CharField(max_length=24, unique=True)
     case_type = models.CharField(max_length=32, choices=CaseType.choices)
@@ -169,7 +170,8 @@ class Party(VersionedModel):
 
 
 class Allegation(VersionedModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="allegations")
+    # No index of its own: unique (case, number) serves lookups by case.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="allegations", db_index=False)
     number = models.PositiveSmallIntegerField(help_text="1, 2, 3… within the case.")
     category = models.CharField(max_length=32, db_index=True)
     subcategory = models.CharField(max_length=120, blank=True)
@@ -228,7 +230,8 @@ class SubjectAllegation(VersionedModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="subjects")
     allegation = models.ForeignKey(Allegation, on_delete=models.CASCADE, related_name="subjects")
     person = models.ForeignKey(
-        "workforce.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="subject_allegations")
+        "workforce.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="subject_allegations",
+        db_index=False)  # the (person, status) index serves it
     # As described by the complainant, kept after linking (the evidence for the link).
     name_as_given = models.CharField(max_length=200, blank=True)
     rank_as_given = models.CharField(max_length=8, choices=Rank.choices, blank=True)

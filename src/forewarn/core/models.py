@@ -32,7 +32,8 @@ class Clock(models.Model):
     back by the working days lost.
     """
 
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="clocks")
+    # No index of its own: (case, stopped_on) serves lookups by case.
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="clocks", db_index=False)
     subject_allegation = models.ForeignKey("cases.SubjectAllegation", null=True, blank=True,
                                            on_delete=models.CASCADE, related_name="clocks")
     proceeding = models.ForeignKey("proceedings.Proceeding", null=True, blank=True,

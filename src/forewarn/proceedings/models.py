@@ -148,7 +148,8 @@ class PanelMember(models.Model):
 
 
 class ProceedingAllegation(models.Model):
-    proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: unique (proceeding, subject_allegation) serves lookups by proceeding.
+    proceeding = models.ForeignKey(Proceeding, on_delete=models.CASCADE, related_name="items", db_index=False)
     subject_allegation = models.ForeignKey("cases.SubjectAllegation", on_delete=models.PROTECT, related_name="+")
     finding = models.CharField(max_length=24, choices=Finding.choices, blank=True)
     admitted = models.BooleanField(default=False)

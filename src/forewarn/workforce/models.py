@@ -20,7 +20,7 @@ class Person(VersionedModel):
 
     given_name = models.CharField(max_length=100)
     middle_names = models.CharField(max_length=200, blank=True)
-    family_name = models.CharField(max_length=100, db_index=True)
+    family_name = models.CharField(max_length=100)  # indexed with given_name (Meta)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
 
@@ -91,8 +91,10 @@ class Rank(models.TextChoices):
 class Appointment(VersionedModel):
     """A period of service in one organisation. A transfer ends one appointment and starts another."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
-    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="appointments")
+    # No indexes of their own: the composite indexes below lead with each.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments", db_index=False)
+    organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="appointments",
+                                     db_index=False)
     role_type = models.CharField(max_length=16, choices=RoleType.choices, default=RoleType.OFFICER)
     service_number = models.CharField(max_length=20, blank=True, help_text="Warrant, collar or staff number.")
     start_date = models.DateField()
