@@ -89,7 +89,7 @@ class Case(VersionedModel):
     )
     reference = models.CharField(max_length=24, unique=True)
     case_type = models.CharField(max_length=32, choices=CaseType.choices)
-    status = models.CharField(max_length=32, choices=CaseStatus.choices, db_index=True)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices)  # indexed in Meta (no LIKE twin)
     status_since = models.DateField()
     regime = models.CharField(max_length=8, choices=Regime.choices)
 
@@ -125,6 +125,9 @@ class Case(VersionedModel):
             # Counting a force's unrestricted cases (every case list) from the index alone: without it
             # the count read 120,000 heap rows at national scale (152 ms; 8 ms with it).
             models.Index(fields=["organisation", "restricted"], name="case_org_restricted_idx"),
+            # A Meta index, not db_index: on PostgreSQL db_index on a text column adds a second
+            # varchar_pattern_ops index for LIKE that no query here uses.
+            models.Index(fields=["status"], name="case_status_idx"),
         ]
 
     def __str__(self) -> str:
@@ -173,7 +176,7 @@ class Allegation(VersionedModel):
     # No index of its own: unique (case, number) serves lookups by case.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="allegations", db_index=False)
     number = models.PositiveSmallIntegerField(help_text="1, 2, 3… within the case.")
-    category = models.CharField(max_length=32, db_index=True)
+    category = models.CharField(max_length=32)  # indexed in Meta (no LIKE twin)
     subcategory = models.CharField(max_length=120, blank=True)
     standards = models.JSONField(default=list, help_text="Standards of Professional Behaviour alleged (codes).")
     description = models.TextField(max_length=20_000)
@@ -181,6 +184,7 @@ class Allegation(VersionedModel):
     class Meta:
         ordering = ["case_id", "number"]
         constraints = [models.UniqueConstraint(fields=["case", "number"], name="unique_allegation_number")]
+        indexes = [models.Index(fields=["category"], name="allegation_category_idx")]
 
     def __str__(self) -> str:
         return f"{self.case.reference} allegation {self.number}"
@@ -240,7 +244,7 @@ class SubjectAllegation(VersionedModel):
     approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
     description_as_given = models.TextField(max_length=2000, blank=True)
 
-    status = models.CharField(max_length=32, choices=SubjectStatus.choices, default=SubjectStatus.RAISED, db_index=True)
+    status = models.CharField(max_length=32, choices=SubjectStatus.choices, default=SubjectStatus.RAISED)
     status_since = models.DateField()
     severity = models.CharField(max_length=24, choices=Severity.choices, blank=True)
     likely_proceedings = models.CharField(max_length=16, blank=True)
@@ -258,7 +262,7 @@ class SubjectAllegation(VersionedModel):
 
     class Meta:
         ordering = ["allegation__number", "id"]
-        indexes = [models.Index(fields=["person", "status"])]
+        indexes = [models.Index(fields=["person", "status"]), models.Index(fields=["status"], name="subject_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.subject_label} — allegation {self.allegation.number}"

@@ -72,7 +72,7 @@ class Proceeding(VersionedModel):
     subject_allegations = models.ManyToManyField("cases.SubjectAllegation", through="ProceedingAllegation",
                                                  related_name="proceedings")
     form = models.CharField(max_length=24, choices=ProceedingForm.choices)
-    status = models.CharField(max_length=32, choices=ProceedingStatus.choices, db_index=True)
+    status = models.CharField(max_length=32, choices=ProceedingStatus.choices)  # indexed in Meta (no LIKE twin)
     status_since = models.DateField()
     regime = models.CharField(max_length=8, choices=Regime.choices)
     panel_regime = models.CharField(max_length=12, choices=PanelRegime.choices, blank=True)
@@ -112,6 +112,7 @@ class Proceeding(VersionedModel):
 
     class Meta:
         ordering = ["notice_on", "id"]
+        indexes = [models.Index(fields=["status"], name="proceeding_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_form_display()} — {self.case.reference}"

@@ -42,13 +42,14 @@ class PersonName(TimestampedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
     given_name = models.CharField(max_length=100)
     middle_names = models.CharField(max_length=200, blank=True)
-    family_name = models.CharField(max_length=100, db_index=True)
+    family_name = models.CharField(max_length=100)  # indexed in Meta (no LIKE twin)
     used_from = models.DateField(null=True, blank=True)
     used_until = models.DateField(null=True, blank=True)
     reason = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["used_from", "id"]
+        indexes = [models.Index(fields=["family_name"], name="personname_family_name_idx")]
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_name, self.middle_names, self.family_name) if p)
