@@ -159,3 +159,19 @@ def test_audit_export_is_denied_to_other_roles_and_other_forces(run, handler, ca
     result = run("audit", "export", "--user", "kent-head", "--object", ref, "--reason", "x")
     assert result.exit_code == 2 and "not_found" in result.output
     assert not Event.objects.filter(action="audit.export").exists()
+
+
+def test_the_viewers_selector_checks_scope_then_role_itself(handler, other_force_handler, case_with_complainant):
+    """Whatever interface asks (web, a future API or CLI), the rule lives in the selector."""
+    from forewarn.audit.selectors import record_viewers
+    from forewarn.core.errors import NotFound, PermissionDenied
+
+    case, party = case_with_complainant
+    with pytest.raises(NotFound):
+        record_viewers(actor=make_user(Role.HEAD_OF_STANDARDS, organisation="KEN"), case_id=case.id)
+    with pytest.raises(PermissionDenied):
+        record_viewers(actor=handler, case_id=case.id, party_id=party.id)
+    head = make_user(Role.HEAD_OF_STANDARDS)
+    client_for(handler).get(f"/api/cases/{case.id}")
+    _, shown, reads = record_viewers(actor=head, case_id=case.id, party_id=party.id)
+    assert shown == party and [e.actor for e in reads] == [handler]

@@ -117,10 +117,27 @@ def object_history(*, object_type: str, object_id: int) -> QuerySet[Event]:
     return qs.select_related("actor", "organisation").order_by("id")
 
 
-def viewers(*, object_type: str, object_id: int) -> QuerySet[Event]:
-    """Who has been shown this record, newest first (the head of professional standards' question)."""
-    return (Event.objects.filter(kind=EventKind.READ, object_type=object_type, object_id=object_id)
-            .select_related("actor", "organisation").order_by("-id"))
+def record_viewers(*, actor, case_id: int, party_id: int | None = None) -> tuple:
+    """Who has been shown a case, or one of its parties, newest first — for the head of professional
+    standards (`audit.viewers.read`). Scope first (NotFound), then role (PermissionDenied).
+
+    Returns (case, party or None, reads).
+    """
+    from forewarn.cases.models import Party
+    from forewarn.cases.selectors import case_get_for_actor
+    from forewarn.organisations.permissions import require
+
+    case = case_get_for_actor(actor=actor, case_id=case_id)
+    party = None
+    if party_id is not None:
+        party = Party.objects.filter(case=case, pk=party_id).first()
+        if party is None:
+            raise NotFound(f"No party {party_id} on this case.", field="party")
+    require(actor, "audit.viewers.read")
+    record = party or case
+    reads = (Event.objects.filter(kind=EventKind.READ, object_type=record._meta.label_lower, object_id=record.pk)
+             .select_related("actor", "organisation").order_by("-id"))
+    return case, party, reads
 
 
 def event_as_dict(event: Event) -> dict:

@@ -10,8 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from forewarn.audit.selectors import viewers
-from forewarn.cases.models import Party
+from forewarn.audit.selectors import record_viewers as viewers_of
+from forewarn.core.errors import NotFound
 from forewarn.organisations.access import requires
 
 PAGE_SIZE = 100
@@ -20,17 +20,13 @@ PAGE_SIZE = 100
 @requires("audit.viewers.read")
 def record_viewers(request, case_id):
     """Reads of the case itself, or of one of its parties (?party=<id>)."""
-    from forewarn.cases.selectors import case_get_for_actor
-
-    case = case_get_for_actor(actor=request.user, case_id=case_id)
-    party = None
     party_id = request.GET.get("party", "")
-    if party_id:
-        party = Party.objects.filter(case=case, pk=int(party_id) if party_id.isdigit() else 0).first()
-        if party is None:
-            raise Http404("No such party on this case.")
-        reads = viewers(object_type="cases.party", object_id=party.pk)
-    else:
-        reads = viewers(object_type="cases.case", object_id=case.pk)
+    if party_id and not party_id.isdigit():
+        raise Http404("No such party on this case.")
+    try:
+        case, party, reads = viewers_of(actor=request.user, case_id=case_id,
+                                        party_id=int(party_id) if party_id else None)
+    except NotFound as err:
+        raise Http404(err.message) from None
     page_obj = Paginator(reads, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/record_viewers.html", {"case": case, "party": party, "page_obj": page_obj})
