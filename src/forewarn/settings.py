@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "forewarn.audit",
     "forewarn.documents",
     "forewarn.portal",
+    "forewarn.register",
     "forewarn.web",
 ]
 

@@ -60,7 +60,8 @@ def party_out(party: PartyView) -> dict:
 def allegation_out(allegation, subject_ids: list[int]) -> dict:
     return {"id": allegation.id, "case_id": allegation.case_id, "number": allegation.number,
             "category": allegation.category, "subcategory": allegation.subcategory,
-            "standards": list(allegation.standards), "description": allegation.description,
+            "standards": list(allegation.standards), "flags": list(allegation.flags),
+            "description": allegation.description,
             "subject_ids": subject_ids, "version": allegation.version}
 
 

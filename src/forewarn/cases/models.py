@@ -179,6 +179,7 @@ class Allegation(VersionedModel):
     category = models.CharField(max_length=32)  # indexed in Meta (no LIKE twin)
     subcategory = models.CharField(max_length=120, blank=True)
     standards = models.JSONField(default=list, help_text="Standards of Professional Behaviour alleged (codes).")
+    flags = models.JSONField(default=list, blank=True, help_text="Allegation flags (vocabulary.AllegationFlag).")
     description = models.TextField(max_length=20_000)
 
     class Meta:

@@ -8,7 +8,7 @@ from typing import Any
 from ninja import Field, Schema
 
 from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole
-from forewarn.cases.vocabulary import Category, Standard
+from forewarn.cases.vocabulary import AllegationFlag, Category, Standard
 from forewarn.core.schemas import AvailableActionOut, Id, In, Version, choice_of
 from forewarn.workforce.models import Rank
 
@@ -50,6 +50,8 @@ class AllegationIn(In):
     description: str = Field(..., max_length=20_000)
     subcategory: str = Field("", max_length=120, description="One of the category's subcategories, if it has any")
     standards: list[choice_of(Standard.values)] = Field(default_factory=list, max_length=20)
+    flags: list[choice_of(AllegationFlag.values)] = Field(default_factory=list, max_length=5,
+                                                          description="vawg, domestic_abuse, criminal_suspect")
 
 
 class SubjectIn(In):
@@ -143,6 +145,7 @@ class AllegationOut(Schema):
     category: str
     subcategory: str
     standards: list[str]
+    flags: list[str]
     description: str
     subject_ids: list[int]
     version: int

@@ -27,7 +27,7 @@ from forewarn.cases.models import (
     SubjectStatus,
 )
 from forewarn.cases.selectors import case_get_for_actor, subject_allegation_get_for_actor
-from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
+from forewarn.cases.vocabulary import SUBCATEGORIES, AllegationFlag, Category, Standard
 from forewarn.core import calendar
 from forewarn.core.clocks import PROGRESS_REPORT_REPEAT_MONTHS, ClockKind
 from forewarn.core.errors import GuardFailed, NotFound, ValidationFailed
@@ -192,6 +192,7 @@ def allegation_add(
     description: str,
     subcategory: str = "",
     standards: list[str] | None = None,
+    flags: list[str] | None = None,
 ) -> Allegation:
     permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Adding an allegation")
     category = _choice(category, Category, field="category")
@@ -206,16 +207,19 @@ def allegation_add(
     standards = list(dict.fromkeys(standards or []))
     for code in standards:
         _choice(code, Standard, field="standards")
+    flags = list(dict.fromkeys(flags or []))
+    for code in flags:
+        _choice(code, AllegationFlag, field="flags")
     description = _text(description, field="description", max_length=20_000, required=True)
     with transaction.atomic():
         case = case_get_for_actor(actor=actor, case_id=case_id)
         Case.objects.select_for_update().filter(pk=case.pk).first()  # serialise numbering
         number = (Allegation.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
         allegation = Allegation.objects.create(case=case, number=number, category=category, subcategory=subcategory,
-                                               standards=standards, description=description)
+                                               standards=standards, flags=flags, description=description)
         event_record(actor=actor, action="allegation.add", obj=allegation, case=case,
                      data={"number": number, "category": category, "subcategory": subcategory,
-                           "standards": standards})
+                           "standards": standards, "flags": flags})
     return allegation
 
 

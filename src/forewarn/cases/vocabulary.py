@@ -72,6 +72,15 @@ SUBCATEGORIES: dict[str, list[str]] = {
 }
 
 
+class AllegationFlag(models.TextChoices):
+    """Flags recorded on an allegation beside its category [R: IOPC data standard flags; verify the
+    exact national codes]. They feed the register's serious-allegation rules (issue #4 §2)."""
+
+    VAWG = "vawg", "Violence against women and girls"
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic abuse"
+    CRIMINAL_SUSPECT = "criminal_suspect", "The officer is a suspect in a criminal investigation"
+
+
 class MandatoryReferral(models.TextChoices):
     """Descriptions that must be referred to the IOPC (PRA 2002 Sch 3 para 4; C&M Regs 2020 reg 4).
 

@@ -27,6 +27,10 @@ class Organisation(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="local_policing_body"
     )
 
+    # The contact point other forces are given with a register entry (issue #4 §1): the case file
+    # stays with the owning force, so a reader needs to know whom to ask.
+    standards_contact = models.EmailField(blank=True, help_text="Professional standards contact point.")
+
     class Meta:
         ordering = ["name"]
 

@@ -64,6 +64,12 @@ RESTRICTION_MANAGERS = frozenset({Role.APPROPRIATE_AUTHORITY, Role.HEAD_OF_STAND
 CONTACT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}
 PEOPLE_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Role.IOPC_CASEWORKER,
                                    Role.VETTING_OFFICER, Role.ADMINISTRATOR}
+# The national register: vetting units and professional standards read it; so do casework staff
+# and the IOPC (the sharing rules then decide entry by entry).
+REGISTER_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER, Role.IOPC_CASEWORKER}
+# Register alerts go to a force's professional standards department (its head and casework staff)
+# and its vetting unit (vetting officers); see register.models.Unit.
+ALERT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER}
 
 # Proceeding states after which a panel member no longer sees the papers ("until it closes").
 PANEL_CLOSED_STATUSES = frozenset({"final", "withdrawn", "remitted"})
@@ -175,6 +181,27 @@ ACTIONS: dict[str, Rule] = _table(
     Rule("workforce.edit", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Create, rename and transfer people in the workforce"),
     Rule("workforce.import", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION, "Import a workforce roster"),
+    # The national allegations register (issue #4). Who sees which entry of a person's history is
+    # decided per entry by the sharing rules (register/sharing.py), on top of these roles.
+    Rule("register.history.read", REGISTER_READERS, Scope.PEOPLE,
+         "Read a person's cross-force register history (entries filtered by the sharing rules)"),
+    Rule("register.check", frozenset({Role.VETTING_OFFICER}), Scope.ORGANISATION,
+         "Run a vetting or transfer check of the register (lawful basis and purpose recorded, audited)"),
+    Rule("register.application.manage", frozenset({Role.VETTING_OFFICER}), Scope.ORGANISATION,
+         "Open or close one's force's vetting or transfer application for a person"),
+    Rule("register.inbox.read", ALERT_READERS, Scope.ORGANISATION,
+         "Read one's unit's register alerts (professional standards or vetting)"),
+    Rule("register.alert.acknowledge", ALERT_READERS, Scope.ORGANISATION, "Acknowledge a register alert"),
+    Rule("register.rules.manage", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
+         "Change which allegations count as serious (administrators of the IOPC or the College)"),
+    Rule("register.webhooks.manage", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
+         "Register, rotate and remove one's organisation's webhook endpoints"),
+    Rule("register.lists.read", REGISTER_READERS, Scope.PEOPLE,
+         "Read the barred and advisory lists (the advisory list is never public)"),
+    Rule("register.lists.manage", frozenset({Role.APPROPRIATE_AUTHORITY, Role.ADMINISTRATOR}), Scope.ORGANISATION,
+         "Report, publish, withhold or remove a barred or advisory list entry"),
+    Rule("barred_list.public", frozenset(), Scope.PUBLIC,
+         "Search the published barred list (no sign-in): gross misconduct dismissals in their publication period"),
     # The complainant's own view (no staff account): a one-time code by e-mail opens one case's
     # status, next step, dates, letters and review rights. No staff role reaches it.
     Rule("portal.sign_in", frozenset(), Scope.PUBLIC, "Ask for and enter a one-time code, or leave"),

@@ -17,7 +17,7 @@ from django.utils import timezone
 from pydantic_core import PydanticUndefined
 
 from forewarn.cases.models import CaseStatus, CaseType, EligibilityBasis, PartyRole, RestrictionKind
-from forewarn.cases.vocabulary import SUBCATEGORIES, Category, Standard
+from forewarn.cases.vocabulary import SUBCATEGORIES, AllegationFlag, Category, Standard
 from forewarn.core.errors import DomainError, StaleVersion
 from forewarn.workforce.models import Rank
 
@@ -252,6 +252,8 @@ class AllegationForm(forms.Form):
                                     help_text="Choose one from the chosen category.")
     standards = forms.MultipleChoiceField(choices=Standard.choices, widget=forms.CheckboxSelectMultiple,
                                           required=False, label="Standards of Professional Behaviour alleged")
+    flags = forms.MultipleChoiceField(choices=AllegationFlag.choices, widget=forms.CheckboxSelectMultiple,
+                                      required=False, label="Flags")
     description = forms.CharField(required=False, widget=forms.Textarea, label="Description of the allegation")
 
 
