@@ -120,8 +120,13 @@ def event_record(
     changes: dict[str, list] | None = None,
     reason: str = "",
 ) -> Event:
-    """Append one change event. Call inside the transaction of the change it records."""
-    return _append([{
+    """Append one change event. Call inside the transaction of the change it records.
+
+    The event is then offered to the register (`register.alerts.alerts_for_event`), in the same
+    transaction: an alert and its outbox rows commit or roll back with the change (transactional
+    outbox), and no path that records a change can skip the register.
+    """
+    event = _append([{
         **_actor_fields(actor),
         "kind": EventKind.CHANGE,
         "action": action,
@@ -135,6 +140,10 @@ def event_record(
         "changes": changes or {},
         "reason": reason,
     }])[0]
+    from forewarn.register.alerts import alerts_for_event  # the register sits above audit
+
+    alerts_for_event(event=event, obj=obj)
+    return event
 
 
 def read_record(*, actor, obj, case=None, reason: str = "", data: dict | None = None,

@@ -1,0 +1,414 @@
+"""Register alerts: who must be told when something serious happens to a person (issue #4 §2).
+
+Every change in Forewarn writes an audit event (`audit.services.event_record`), in the change's own
+transaction; that function hands the event to `alerts_for_event` here. So an alert is raised
+whoever made the change (the person's own force, another force, the IOPC), from the web, the API,
+the CLI or a batch job, and it commits or rolls back with the change: the transactional outbox.
+
+What raises an alert:
+
+- a *serious allegation* against an identified person: an allegation matching an enabled
+  `AlertRule` (by default: any mandatory referral category, sexual conduct, abuse of position for
+  a sexual purpose or an emotional relationship, VAWG and domestic abuse flags, discriminatory
+  behaviour, dishonesty, a severity of gross misconduct). It is raised once per allegation and
+  person, when the last fact needed is known: the subject is identified, the allegation is
+  referred, or the severity is assessed;
+- for an allegation already alerted: a change of severity, a suspension or resumption, and the
+  outcome of proceedings (follow-ups of what recipients were told, not every step of every case);
+- a transfer in (or a new appointment of someone who served elsewhere): the receiving force gets
+  the person's whole register history;
+- a barred or advisory list entry being opened, listed or removed.
+
+Who is told: every force that employs the person on the day (its professional standards
+department and its vetting unit), and every force with an open vetting or transfer application
+for them (its vetting unit); on a transfer, the receiving force. Each recipient unit gets an inbox
+item (`AlertRecipient`) to acknowledge within 2 working days, or it escalates to the force's head
+of professional standards; and `OutboxMessage` rows that the worker delivers by e-mail (a sign-in
+link only: e-mail is not a secure channel) and by signed webhook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from forewarn.core import calendar
+from forewarn.core.errors import GuardFailed, NotFound
+from forewarn.organisations import permissions
+from forewarn.organisations.models import Role, User
+from forewarn.register.entries import subject_entries, subject_entry
+from forewarn.register.models import (
+    Alert,
+    AlertRecipient,
+    AlertRule,
+    AlertRuleField,
+    AlertTrigger,
+    Application,
+    ApplicationKind,
+    Channel,
+    OutboxMessage,
+    RecipientBasis,
+    Unit,
+    WebhookEndpoint,
+)
+
+ACKNOWLEDGE_WITHIN_WORKING_DAYS = 2
+# The roles that read and acknowledge each unit's alerts (permissions.ALERT_READERS split by unit).
+UNIT_ROLES: dict[str, frozenset[str]] = {
+    Unit.PROFESSIONAL_STANDARDS: permissions.FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS},
+    Unit.VETTING: frozenset({Role.VETTING_OFFICER}),
+}
+# Who is e-mailed for each unit, and on escalation.
+UNIT_MAIL_ROLE = {Unit.PROFESSIONAL_STANDARDS: Role.HEAD_OF_STANDARDS, Unit.VETTING: Role.VETTING_OFFICER}
+
+
+# -- which allegations are serious ----------------------------------------------------------------
+def _matches(rule: AlertRule, subject) -> bool:
+    allegation, case = subject.allegation, subject.case
+    if rule.field == AlertRuleField.CATEGORY:
+        return allegation.category == rule.value
+    if rule.field == AlertRuleField.SUBCATEGORY:
+        return allegation.subcategory == rule.value
+    if rule.field == AlertRuleField.STANDARD:
+        return rule.value in (allegation.standards or [])
+    if rule.field == AlertRuleField.FLAG:
+        return rule.value in (allegation.flags or [])
+    if rule.field == AlertRuleField.SEVERITY:
+        return subject.severity == rule.value
+    if rule.field == AlertRuleField.MANDATORY_REFERRAL:
+        categories = case.referral_categories or []
+        return bool(categories) if rule.value == "*" else rule.value in categories
+    return False
+
+
+def serious_reasons(subject, rules: Iterable[AlertRule] | None = None) -> list[str]:
+    """Why this allegation is serious, in words (empty if it is not)."""
+    rules = list(AlertRule.objects.filter(enabled=True)) if rules is None else rules
+    return [rule.description for rule in rules if _matches(rule, subject)]
+
+
+# -- recipients ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Recipient:
+    organisation_id: int
+    unit: str
+    basis: str
+
+
+def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: int | None = None) -> list[Recipient]:
+    """The units to tell about a person on a day: employers (both units), open applications
+    (vetting unit), and a receiving force (both units). One per organisation and unit."""
+    appointment = apps.get_model("workforce", "Appointment")
+    found: dict[tuple[int, str], Recipient] = {}
+
+    def add(org_id: int, unit: str, basis: str) -> None:
+        found.setdefault((org_id, unit), Recipient(org_id, unit, basis))
+
+    if receiving_organisation_id:
+        for unit in Unit.values:
+            add(receiving_organisation_id, unit, RecipientBasis.RECEIVING_FORCE)
+    employers = (appointment.objects.filter(person_id=person_id, start_date__lte=on)
+                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+                 .filter(organisation__kind__in=("territorial_force", "national_force"))
+                 .values_list("organisation_id", flat=True))
+    for org_id in sorted(set(employers)):
+        for unit in Unit.values:
+            add(org_id, unit, RecipientBasis.EMPLOYS)
+    for org_id, kind in (Application.objects.filter(person_id=person_id, closed_on__isnull=True)
+                         .order_by("opened_on", "id").values_list("organisation_id", "kind")):
+        basis = (RecipientBasis.TRANSFER_APPLICATION if kind == ApplicationKind.TRANSFER
+                 else RecipientBasis.VETTING_APPLICATION)
+        add(org_id, Unit.VETTING, basis)
+    return list(found.values())
+
+
+def _mail_to(organisation_id: int, role: str) -> list[str]:
+    return sorted(set(User.objects.filter(organisation_id=organisation_id, is_active=True, roles__role=role)
+                      .exclude(email="").values_list("email", flat=True)))
+
+
+def _queue(recipient: AlertRecipient, *, unit: str, mail_role: str, purpose: str, now: dt.datetime) -> int:
+    """Outbox rows for one recipient: each active webhook of the unit, and each person to e-mail."""
+    rows = [OutboxMessage(recipient=recipient, purpose=purpose, channel=Channel.WEBHOOK, endpoint=endpoint,
+                          idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
+            for endpoint in WebhookEndpoint.objects.filter(organisation_id=recipient.organisation_id, unit=unit,
+                                                           active=True)]
+    rows += [OutboxMessage(recipient=recipient, purpose=purpose, channel=Channel.EMAIL, email=address,
+                           idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
+             for address in _mail_to(recipient.organisation_id, mail_role)]
+    OutboxMessage.objects.bulk_create(rows)
+    return len(rows)
+
+
+# -- raising -------------------------------------------------------------------------------------
+def alert_raise(
+    *,
+    person_id: int,
+    trigger: str,
+    dedupe_key: str,
+    occurred_on: dt.date,
+    summary: dict,
+    reasons: list[str] | None = None,
+    case=None,
+    subject_allegation=None,
+    source_event_id: int | None = None,
+    receiving_organisation_id: int | None = None,
+) -> Alert | None:
+    """Record an alert, its recipients and their outbox rows, in the caller's transaction.
+
+    Returns None if an alert with this key exists already (raised once, whatever retries the
+    caller makes) or if nobody is to be told.
+    """
+    if Alert.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    today = timezone.localdate()
+    targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
+    alert = Alert.objects.create(
+        person_id=person_id, trigger=trigger, dedupe_key=dedupe_key, occurred_on=occurred_on, summary=summary,
+        reasons=reasons or [], case=case, subject_allegation=subject_allegation, source_event_id=source_event_id)
+    if not targets:
+        # Kept: the person's history shows it, and a force that opens an application later sees it.
+        return alert
+    due = calendar.add_working_days(today, ACKNOWLEDGE_WITHIN_WORKING_DAYS)
+    now = timezone.now()
+    for target in targets:
+        recipient = AlertRecipient.objects.create(alert=alert, organisation_id=target.organisation_id,
+                                                  unit=target.unit, basis=target.basis, acknowledge_by=due)
+        _queue(recipient, unit=target.unit, mail_role=UNIT_MAIL_ROLE[target.unit], purpose="alert", now=now)
+    return alert
+
+
+def _subjects(**filters) -> list:
+    subject_model = apps.get_model("cases", "SubjectAllegation")
+    return list(subject_model.objects.filter(person__isnull=False, **filters)
+                .select_related("case", "case__organisation", "allegation"))
+
+
+def _alerted(subject_ids: Iterable[int]) -> set[int]:
+    return set(Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION, subject_allegation_id__in=list(subject_ids))
+               .values_list("subject_allegation_id", flat=True))
+
+
+def _raise_serious(subjects: list, event) -> None:
+    """A serious-allegation alert for each identified subject now serious and not yet alerted."""
+    if not subjects:
+        return
+    rules = list(AlertRule.objects.filter(enabled=True))
+    already = _alerted(s.pk for s in subjects)
+    for subject in subjects:
+        if subject.pk in already:
+            continue
+        reasons = serious_reasons(subject, rules)
+        if reasons:
+            alert_raise(person_id=subject.person_id, trigger=AlertTrigger.SERIOUS_ALLEGATION,
+                        dedupe_key=f"serious:{subject.pk}:{subject.person_id}", occurred_on=event.occurred_on,
+                        summary={"entry": subject_entry(subject)}, reasons=reasons, case=subject.case,
+                        subject_allegation=subject, source_event_id=event.pk)
+
+
+def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
+    """A follow-up alert (severity, suspension, outcome) for each subject already alerted as serious."""
+    alerted = _alerted(s.pk for s in subjects)
+    chosen = [s for s in subjects if s.pk in alerted]
+    for subject, entry in zip(chosen, subject_entries(chosen), strict=True):
+        alert_raise(person_id=subject.person_id, trigger=trigger, dedupe_key=f"{trigger}:{subject.pk}:{event.pk}",
+                    occurred_on=event.occurred_on, summary={"entry": entry, "change": note}, reasons=[note],
+                    case=subject.case, subject_allegation=subject, source_event_id=event.pk)
+
+
+# -- handlers by audit action ------------------------------------------------------------------
+def _on_subject_identified(event, obj) -> None:
+    _raise_serious(_subjects(pk=obj.pk), event)
+
+
+def _on_case_referral(event, obj) -> None:
+    # The referral categories are now known: every identified subject of the case may be serious.
+    _raise_serious(_subjects(case_id=obj.pk), event)
+
+
+def _on_severity(event, obj) -> None:
+    subjects = _subjects(pk=obj.pk)
+    old, new = (event.changes or {}).get("severity", [None, None])
+    if old and old != new:
+        _follow_up(subjects, event, AlertTrigger.SEVERITY_CHANGE, f"Severity changed from {old} to {new}")
+    _raise_serious(subjects, event)
+
+
+def _on_subject_suspension(event, obj) -> None:
+    note = ("Suspended for criminal proceedings" if event.action.endswith(".suspend_for_criminal_proceedings")
+            else "Resumed after criminal proceedings")
+    _follow_up(_subjects(pk=obj.pk), event, AlertTrigger.SUSPENSION, note)
+
+
+def _on_case_suspension(event, obj) -> None:
+    note = "Investigation suspended" if event.action.endswith(".suspend") else "Investigation resumed"
+    _follow_up(_subjects(case_id=obj.pk), event, AlertTrigger.SUSPENSION, note)
+
+
+def _on_outcome(event, obj) -> None:
+    proceeding = obj if event.object_type == "proceedings.proceeding" else obj.proceeding
+    item_model = apps.get_model("proceedings", "ProceedingAllegation")
+    ids = list(item_model.objects.filter(proceeding_id=proceeding.pk).values_list("subject_allegation_id", flat=True))
+    label = proceeding.get_sanction_display() if proceeding.sanction else "no sanction"
+    _follow_up(_subjects(pk__in=ids), event, AlertTrigger.OUTCOME, f"Outcome: {label}")
+
+
+def _on_appointment(event, obj) -> None:
+    """A transfer in, or a new appointment of someone who served in another force: the whole history."""
+    appointment_model = apps.get_model("workforce", "Appointment")
+    elsewhere = (appointment_model.objects.filter(person_id=obj.person_id)
+                 .exclude(organisation_id=obj.organisation_id).exists())
+    if event.action != "appointment.transfer_in" and not elsewhere:
+        return
+    subjects = _subjects(person_id=obj.person_id)
+    subjects.sort(key=lambda s: (s.case.came_to_attention_on, s.allegation.number), reverse=True)
+    list_entry = apps.get_model("register", "ListEntry")
+    lists = [{"kind": e.kind, "basis": e.basis, "status": e.status, "decided_on": e.decided_on.isoformat()}
+             for e in list_entry.objects.filter(person_id=obj.person_id)]
+    alert_raise(person_id=obj.person_id, trigger=AlertTrigger.TRANSFER, dedupe_key=f"transfer:{obj.pk}",
+                occurred_on=obj.start_date, summary={"history": subject_entries(subjects), "list_entries": lists},
+                reasons=[f"Joined {obj.organisation.code} on {obj.start_date.isoformat()}"],
+                receiving_organisation_id=obj.organisation_id, source_event_id=event.pk)
+
+
+def _on_list_entry(event, obj) -> None:
+    words = {"list_entry.open": "awaiting report", "list_entry.list": "listed", "list_entry.remove": "removed"}
+    note = f"{obj.get_kind_display()}: {words[event.action]}"
+    summary = {"list_entry": {"kind": obj.kind, "basis": obj.basis, "status": obj.status,
+                              "decided_on": obj.decided_on.isoformat(), "organisation": obj.organisation.code,
+                              "standards": list(obj.standards), "contact": obj.organisation.standards_contact}}
+    alert_raise(person_id=obj.person_id, trigger=AlertTrigger.LIST_ENTRY, dedupe_key=f"list:{obj.pk}:{event.pk}",
+                occurred_on=event.occurred_on, summary=summary, reasons=[note], case=obj.case,
+                source_event_id=event.pk)
+
+
+HANDLERS: dict[str, Callable] = {
+    "subject.add": _on_subject_identified,
+    "subject.link_person": _on_subject_identified,
+    "case.record": _on_case_referral,
+    "case.record_at_complainant_request": _on_case_referral,
+    "case.refer_to_iopc": _on_case_referral,
+    "case.decide_not_to_refer": _on_case_referral,
+    "subject_allegation.assess_severity": _on_severity,
+    "subject_allegation.reassess_severity": _on_severity,
+    "subject_criminal.suspend_for_criminal_proceedings": _on_subject_suspension,
+    "subject_criminal.resume_after_criminal_proceedings": _on_subject_suspension,
+    "case_suspension.suspend": _on_case_suspension,
+    "case_suspension.resume": _on_case_suspension,
+    "proceeding.outcome_notify": _on_outcome,
+    "challenge.substitute": _on_outcome,
+    "appointment.transfer_in": _on_appointment,
+    "appointment.start": _on_appointment,
+    "list_entry.open": _on_list_entry,
+    "list_entry.list": _on_list_entry,
+    "list_entry.remove": _on_list_entry,
+}
+
+
+def alerts_for_event(*, event, obj) -> None:
+    """Raise whatever alerts a change event calls for (called by audit.services.event_record)."""
+    handler = HANDLERS.get(event.action)
+    if handler is not None:
+        handler(event, obj)
+
+
+# -- inbox, acknowledgement, escalation -----------------------------------------------------------
+def units_for(actor) -> list[str]:
+    """The units whose alerts this actor reads, by role."""
+    if not permissions.is_signed_in(actor):
+        return []
+    return [unit for unit, roles in UNIT_ROLES.items() if actor.has_any_role(roles)]
+
+
+def inbox_q(actor) -> Q:
+    """The alert copies an actor may read: their organisation's, for their units; a head of
+    professional standards also reads every escalated copy of their force (any unit)."""
+    units = units_for(actor)
+    if not units or getattr(actor, "organisation_id", None) is None:
+        return Q(pk__in=[])
+    q = Q(organisation_id=actor.organisation_id, unit__in=units)
+    if actor.has_any_role({Role.HEAD_OF_STANDARDS}):
+        q |= Q(organisation_id=actor.organisation_id, escalated_at__isnull=False)
+    return q
+
+
+def alert_get_for_actor(*, actor, alert_id: int, for_update: bool = False) -> AlertRecipient:
+    """One inbox item in the actor's sight, or NotFound (never confirms another force's alert)."""
+    qs = AlertRecipient.objects.filter(inbox_q(actor), pk=alert_id)
+    if for_update:
+        qs = qs.select_for_update()
+    found = qs.select_related("alert", "alert__person", "organisation", "acknowledged_by").first()
+    if found is None:
+        raise NotFound(f"No alert with id {alert_id}.")
+    return found
+
+
+def alert_read(*, actor, alert_id: int) -> AlertRecipient:
+    """An inbox item, opened: the read is audited (it names a person and an allegation)."""
+    from forewarn.audit.services import read_record
+
+    permissions.require(actor, "register.inbox.read")
+    recipient = alert_get_for_actor(actor=actor, alert_id=alert_id)
+    read_record(actor=actor, obj=recipient, case=recipient.alert.case,
+                data={"alert_id": recipient.alert_id, "person_id": recipient.alert.person_id})
+    return recipient
+
+
+def alert_acknowledge(*, actor, alert_id: int, note: str = "") -> AlertRecipient:
+    """Acknowledge one's unit's copy of an alert (stops the escalation clock)."""
+    from forewarn.audit.services import event_record
+
+    permissions.require(actor, "register.alert.acknowledge")
+    note = (note or "").strip()[:2000]
+    with transaction.atomic():
+        recipient = alert_get_for_actor(actor=actor, alert_id=alert_id, for_update=True)
+        if recipient.acknowledged_at is not None:
+            raise GuardFailed(
+                f"This alert was acknowledged on {timezone.localtime(recipient.acknowledged_at):%d %B %Y at %H:%M}.",
+                code="alert.already_acknowledged")
+        recipient.acknowledged_at = timezone.now()
+        recipient.acknowledged_by = actor
+        recipient.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        event_record(actor=actor, action="register.alert.acknowledge", obj=recipient, case=recipient.alert.case,
+                     data={"alert_id": recipient.alert_id, "unit": recipient.unit}, reason=note)
+    return recipient
+
+
+def alerts_escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """Escalate every copy not acknowledged by the end of its second working day to the force's
+    head of professional standards (e-mail, standards webhooks, and their inbox). Idempotent."""
+    from forewarn.audit.services import event_record
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    escalated = 0
+    with transaction.atomic():
+        overdue = list(AlertRecipient.objects.select_for_update()
+                       .filter(acknowledged_at__isnull=True, escalated_at__isnull=True, acknowledge_by__lt=today)
+                       .order_by("id"))
+        for recipient in overdue:
+            recipient.escalated_at = now
+            recipient.save(update_fields=["escalated_at"])
+            _queue(recipient, unit=Unit.PROFESSIONAL_STANDARDS, mail_role=Role.HEAD_OF_STANDARDS,
+                   purpose="escalation", now=now)
+            event_record(actor=None, action="register.alert.escalate", obj=recipient, case=None,
+                         data={"alert_id": recipient.alert_id, "organisation_id": recipient.organisation_id,
+                               "unit": recipient.unit, "acknowledge_by": recipient.acknowledge_by.isoformat()})
+            escalated += 1
+    return escalated
+
+
+def inbox_list(*, actor, open_only: bool = True, limit: int = 100) -> list[AlertRecipient]:
+    """The actor's inbox, newest first (unacknowledged only unless open_only=False)."""
+    permissions.require(actor, "register.inbox.read")
+    qs = AlertRecipient.objects.filter(inbox_q(actor))
+    if open_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return list(qs.select_related("alert", "alert__person", "acknowledged_by").order_by("-alert_id", "id")[:limit])
