@@ -81,6 +81,9 @@ class RegisterCheck(TimestampedModel):
     application_kind = models.CharField(max_length=16, choices=ApplicationKind.choices)
     query = models.JSONField(default=dict, help_text="What the vetting officer entered.")
     matches = models.JSONField(default=list, help_text='[{"person_id": 1, "evidence": ["…"]}, …]')
+    # The matched people again, as rows: a person's history lists the checks that found them through
+    # an index, not by scanning every check's JSON.
+    matched_people = models.ManyToManyField("workforce.Person", blank=True, related_name="register_checks")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -88,6 +91,49 @@ class RegisterCheck(TimestampedModel):
 
     def __str__(self) -> str:
         return f"Check {self.pk} by {self.organisation_id}"
+
+
+class DisclosureStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    GRANTED = "granted", "Granted"
+    REFUSED = "refused", "Refused"
+
+
+class DisclosureRequest(TimestampedModel):
+    """A force's request for another force's case file behind a register entry (issue #4 §1).
+
+    The owning force's head of professional standards or appropriate authority grants it for a
+    limited time, or refuses it; while a grant runs the case is in the case scope of the requesting
+    force's vetting officers (organisations.permissions), without complainants' contact details.
+    """
+
+    requesting_organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT,
+                                                related_name="+", db_index=False)  # disclosure_live_idx leads
+    requested_by = models.ForeignKey("organisations.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    # The case's force, kept here so a force's incoming requests are one indexed lookup.
+    owning_organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT,
+                                            related_name="+")
+    person = models.ForeignKey("workforce.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    subject_allegation = models.ForeignKey("cases.SubjectAllegation", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=16, choices=DisclosureStatus.choices, default=DisclosureStatus.REQUESTED)
+    decided_by = models.ForeignKey("organisations.User", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="When a grant ends.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The case-scope lookup: a force's live grants (organisations.permissions._named_case_ids).
+            models.Index(fields=["requesting_organisation", "status", "expires_at"], name="disclosure_live_idx"),
+            models.Index(fields=["person", "requesting_organisation"], name="disclosure_person_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Disclosure of case {self.case_id} to {self.requesting_organisation_id} ({self.status})"
 
 
 # -- alerts ------------------------------------------------------------------------------------
