@@ -343,7 +343,7 @@ def alert_get_for_actor(*, actor, alert_id: int, for_update: bool = False) -> Al
     """One inbox item in the actor's sight, or NotFound (never confirms another force's alert)."""
     qs = AlertRecipient.objects.filter(inbox_q(actor), pk=alert_id)
     if for_update:
-        qs = qs.select_for_update()
+        qs = qs.select_for_update(of=("self",))
     found = qs.select_related("alert", "alert__person", "organisation", "acknowledged_by").first()
     if found is None:
         raise NotFound(f"No alert with id {alert_id}.")
