@@ -22,6 +22,10 @@ from forewarn.organisations.api import BearerToken
 from forewarn.organisations.api import router as organisations_router
 from forewarn.organisations.authentication import VerifiedSessionAuth
 from forewarn.proceedings.api import router as proceedings_router
+from forewarn.register.api import router as register_router
+from forewarn.register.api_alerts import router as register_alerts_router
+from forewarn.register.api_lists import router as register_lists_router
+from forewarn.register.api_webhooks import router as register_webhooks_router
 from forewarn.workforce.api import router as workforce_router
 
 PROBLEM_TYPE = "https://forewarn.example/problems/"
@@ -111,6 +115,10 @@ api.add_router("", case_access_router)
 api.add_router("", proceedings_router)
 api.add_router("", workforce_router)
 api.add_router("", documents_router)
+api.add_router("", register_router)
+api.add_router("", register_alerts_router)
+api.add_router("", register_lists_router)
+api.add_router("", register_webhooks_router)
 # Last: its paths start with a parameter ('/{machine}/{obj_id}/actions') and must not shadow the others.
 api.add_router("", lifecycle_router)
 # Each operation's permission action (organisations.access.requires), as `x-permission` in the OpenAPI document.

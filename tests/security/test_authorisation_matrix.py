@@ -38,6 +38,7 @@ from forewarn.documents.models import Document
 from forewarn.organisations import access, permissions
 from forewarn.organisations.models import Role
 from forewarn.proceedings.models import Challenge
+from forewarn.register.models import Alert, AlertRecipient
 from forewarn.web.views import CASE_SERVICE_ACTIONS
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -81,6 +82,7 @@ class World:
     document: Any
     named_user: Any  # a user named on the case (participant removal)
     seated_user: Any  # a user seated on the proceeding's panel (panel removal)
+    alert: Any = None  # the force's professional standards copy of a register alert about the person
 
 
 def build_world(force: str, actors: dict[str, Any], *, in_scope: bool) -> World:
@@ -108,7 +110,12 @@ def build_world(force: str, actors: dict[str, Any], *, in_scope: bool) -> World:
                 name_on_case(user, case, NAMED_AS[role])
             if role == Role.PANEL_MEMBER:
                 seat_on_panel(user, proceeding=proceeding)
-    return World(case, party, allegation, subject, person, proceeding, challenge, document, named_user, seated_user)
+    world = World(case, party, allegation, subject, person, proceeding, challenge, document, named_user, seated_user)
+    alert = Alert.objects.create(person=person, trigger="serious_allegation", dedupe_key=f"matrix:{force}",
+                                 occurred_on=today, summary={})
+    world.alert = AlertRecipient.objects.create(alert=alert, organisation=org(force), unit="standards",
+                                                basis="employs", acknowledge_by=today)
+    return world
 
 
 # -- finding the endpoints ---------------------------------------------------------------------------------
@@ -207,7 +214,7 @@ def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str,
     values = {"case_id": world.case.pk, "allegation_id": world.allegation.pk, "subject_id": world.subject.pk,
               "subject_allegation_id": world.subject.pk, "person_id": world.person.pk,
               "proceeding_id": world.proceeding.pk, "challenge_id": world.challenge.pk,
-              "document_id": world.document.pk,
+              "document_id": world.document.pk, "alert_id": world.alert.pk,
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
               **variant}
@@ -229,6 +236,7 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/cases"): {"case_type": "complaint", "came_to_attention_on": on, "summary": "Matrix case.",
                                  "organisation_id": world.case.organisation_id},
         ("POST", "/api/cases/{case_id}/parties"): {"role": "witness", "full_name": "Matrix Witness"},
+        ("POST", "/api/register/alerts/{alert_id}/acknowledge"): {"note": "Seen."},
         ("POST", "/api/cases/{case_id}/allegations"): {"category": "property", "description": "Matrix."},
         ("POST", "/api/allegations/{allegation_id}/subjects"): {"name_as_given": "Jones"},
         ("POST", "/api/subjects/{subject_id}/link"): {"person_id": world.person.pk},

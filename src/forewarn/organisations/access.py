@@ -100,6 +100,37 @@ def owning_force_case(actor, value, kwargs):
     return case
 
 
+def _alert(actor, value, kwargs):
+    from forewarn.register.alerts import alert_get_for_actor
+
+    return alert_get_for_actor(actor=actor, alert_id=value)
+
+
+def _application(actor, value, kwargs):
+    from forewarn.register.checks import application_get_for_actor
+
+    return application_get_for_actor(actor=actor, application_id=value)
+
+
+def _check(actor, value, kwargs):
+    from forewarn.register.checks import check_get_for_actor
+
+    return check_get_for_actor(actor=actor, check_id=value)
+
+
+def _disclosure(actor, value, kwargs):
+    from forewarn.register.disclosures import disclosure_get_for_actor
+
+    return disclosure_get_for_actor(actor=actor, disclosure_id=value)
+
+
+def owning_force_disclosure(actor, value, kwargs):
+    """A disclosure request to the actor's own force, about a case in their case scope (deciding it)."""
+    from forewarn.register.disclosures import owning_disclosure_get_for_actor
+
+    return owning_disclosure_get_for_actor(actor=actor, disclosure_id=value)
+
+
 def _within_parent(actor, value, kwargs):
     """A key under a record already resolved from the same URL (e.g. the user of a panel seat)."""
     return None
@@ -115,6 +146,11 @@ OBJECT_PARAMETERS: dict[str, Callable] = {
     "challenge_id": _challenge,
     "document_id": _document,
     "obj_id": _lifecycle_record,
+    # The register: a force's own applications and checks; disclosure requests made by or to it.
+    "application_id": _application,
+    "check_id": _check,
+    "disclosure_id": _disclosure,
+    "alert_id": _alert,  # one unit's copy of a register alert (its inbox item)
     # Keys that only make sense under a parent record named in the same URL.
     "user_id": _within_parent,
 }
