@@ -67,6 +67,11 @@ PEOPLE_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Ro
 # The national register: vetting units and professional standards read it; so do casework staff
 # and the IOPC (the sharing rules then decide entry by entry).
 REGISTER_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER, Role.IOPC_CASEWORKER}
+# A granted disclosure request (register.DisclosureRequest) brings another force's case into the case
+# scope of the requesting force's vetting officers, to read. Only accounts with no other case-reading
+# role: every such role can also change the cases in its scope (add parties, upload documents, take
+# lifecycle steps), and a disclosure must never let another force write to the case.
+DISCLOSURE_READERS = frozenset({Role.VETTING_OFFICER})
 # Register alerts go to a force's professional standards department (its head and casework staff)
 # and its vetting unit (vetting officers); see register.models.Unit.
 ALERT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER}
@@ -129,7 +134,8 @@ ACTIONS: dict[str, Rule] = _table(
     # Cases.
     Rule("case.record", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.ORGANISATION,
          "Record a complaint, conduct matter or DSI matter (the IOPC for a named force)"),
-    Rule("case.read", CASE_READERS, Scope.CASE, "Read a case: parties, allegations, subjects, clocks, timeline"),
+    Rule("case.read", CASE_READERS | DISCLOSURE_READERS, Scope.CASE,
+         "Read a case: parties, allegations, subjects, clocks, timeline"),
     Rule("case.edit_details", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
          "Add parties, allegations and subjects; identify a subject"),
     Rule("party.add", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
@@ -159,7 +165,7 @@ ACTIONS: dict[str, Rule] = _table(
          "Export a record's full audit history (forewarn audit export); the export is itself audited"),
     Rule("document.upload", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.INVESTIGATOR, Role.IOPC_CASEWORKER},
          Scope.CASE, "Attach a document to a case"),
-    Rule("document.read", CASE_READERS, Scope.CASE, "Read a case's documents"),
+    Rule("document.read", CASE_READERS | DISCLOSURE_READERS, Scope.CASE, "Read a case's documents"),
     Rule("letter.issue", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
          "Send a complainant a letter (recording decision, outcome and review rights)"),
     # Proceedings.
@@ -196,10 +202,17 @@ ACTIONS: dict[str, Rule] = _table(
          "Change which allegations count as serious (administrators of the IOPC or the College)"),
     Rule("register.webhooks.manage", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Register, rotate and remove one's organisation's webhook endpoints"),
-    Rule("register.lists.read", REGISTER_READERS, Scope.PEOPLE,
+    # Administrators too: the College of Policing keeps both lists (Police Act 1996 s88B, s88J) and its
+    # administrators read them to publish, withhold and remove; register/lists.py shows a force's own
+    # administrator nothing of them.
+    Rule("register.lists.read", REGISTER_READERS | {Role.ADMINISTRATOR}, Scope.PEOPLE,
          "Read the barred and advisory lists (the advisory list is never public)"),
     Rule("register.lists.manage", frozenset({Role.APPROPRIATE_AUTHORITY, Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Report, publish, withhold or remove a barred or advisory list entry"),
+    Rule("register.disclosure.request", frozenset({Role.VETTING_OFFICER, Role.HEAD_OF_STANDARDS}),
+         Scope.ORGANISATION, "Ask the owning force for the case file behind a register entry (reason recorded)"),
+    Rule("register.disclosure.decide", RESTRICTION_MANAGERS, Scope.CASE,
+         "Grant (for a limited time) or refuse another force's request for one's own force's case file"),
     Rule("barred_list.public", frozenset(), Scope.PUBLIC,
          "Search the published barred list (no sign-in): gross misconduct dismissals in their publication period"),
     # The complainant's own view (no staff account): a one-time code by e-mail opens one case's
@@ -304,12 +317,15 @@ def _organisation_admits(actor, case) -> bool:
 
 
 def _named_case_ids(actor) -> list[int]:
-    """The cases the actor is named on: participant, open panel seat, or live break-glass grant.
+    """The cases the actor is named on: participant, open panel seat, or live break-glass grant; for a
+    vetting officer, the cases disclosed to their force (`_disclosed_case_ids`).
 
     One small indexed query, run before the case query. Folding these in as subqueries ORed with the
     organisation rule stopped PostgreSQL from walking the case index in page order: at national scale
     the case list then scanned every case (p95 over 1 s instead of under 100 ms).
     """
+    if not actor.has_any_role(CASE_READERS):
+        return _disclosed_case_ids(actor)
     participant = apps.get_model("cases", "CaseParticipant")
     grant = apps.get_model("cases", "BreakGlassGrant")
     named = participant.objects.filter(user_id=actor.pk).order_by().values_list("case_id", flat=True).union(
@@ -323,9 +339,23 @@ def _named_case_ids(actor) -> list[int]:
     return sorted(set(named))
 
 
+def _disclosed_case_ids(actor) -> list[int]:
+    """Cases another force has disclosed to the actor's force, while the grant runs (vetting officers only).
+
+    One indexed query (register.DisclosureRequest `disclosure_live_idx`), and only for accounts holding
+    DISCLOSURE_READERS, so no other request pays for it.
+    """
+    if not actor.has_any_role(DISCLOSURE_READERS) or not getattr(actor, "organisation_id", None):
+        return []
+    request = apps.get_model("register", "DisclosureRequest")
+    return sorted(set(request.objects.filter(requesting_organisation_id=actor.organisation_id, status="granted",
+                                             expires_at__gt=timezone.now())
+                      .values_list("case_id", flat=True)))
+
+
 def case_scope_q(actor, prefix: str = "") -> Q:
     """The cases an actor may see, as a filter (prefix e.g. 'case__' for related models)."""
-    if not is_signed_in(actor) or not actor.has_any_role(CASE_READERS):
+    if not is_signed_in(actor) or not actor.has_any_role(CASE_READERS | DISCLOSURE_READERS):
         return Q(**{f"{prefix}pk__in": []})
     named = _named_case_ids(actor)
     organisation = _organisation_rule(actor, prefix)
@@ -337,7 +367,7 @@ def case_scope_q(actor, prefix: str = "") -> Q:
 
 def case_in_scope(actor, case) -> bool:
     """The same rule as case_scope_q, for a record already in memory."""
-    if not is_signed_in(actor) or not actor.has_any_role(CASE_READERS):
+    if not is_signed_in(actor) or not actor.has_any_role(CASE_READERS | DISCLOSURE_READERS):
         return False
     if not case.restricted and _organisation_admits(actor, case):
         return True

@@ -36,8 +36,11 @@ def outcomes_for(subject_ids: Iterable[int]) -> dict[int, dict]:
     return outcomes
 
 
-def subject_entry(subject: SubjectAllegation, *, outcome: dict | None = None) -> dict:
-    """One allegation against one person, as the register shares it (JSON-ready)."""
+def subject_entry(subject: SubjectAllegation, *, outcome: dict | None = None, reveal_restricted: bool = False) -> dict:
+    """One allegation against one person, as the register shares it (JSON-ready).
+
+    `reveal_restricted`: the reader has the restricted case in their case scope (its named
+    participants), so its entry is not withheld from them (register.history)."""
     case = subject.case
     org = case.organisation
     entry = {
@@ -47,7 +50,7 @@ def subject_entry(subject: SubjectAllegation, *, outcome: dict | None = None) ->
         "contact": org.standards_contact,
         "came_to_attention_on": case.came_to_attention_on.isoformat(),
     }
-    if case.restricted:
+    if case.restricted and not reveal_restricted:
         # A restricted case (anti-corruption, covert) is shared only as "ask the owning force": its
         # existence is flagged so nothing is silently omitted, its content is not, so a covert
         # investigation is not tipped off through another force.
@@ -73,10 +76,12 @@ def subject_entry(subject: SubjectAllegation, *, outcome: dict | None = None) ->
     }
 
 
-def subject_entries(subjects: list[SubjectAllegation]) -> list[dict]:
-    """Entries for many subject-allegations (select_related case, case__organisation, allegation)."""
+def subject_entries(subjects: list[SubjectAllegation], *, reveal_restricted: Iterable[int] = ()) -> list[dict]:
+    """Entries for many subject-allegations (select_related case, case__organisation, allegation);
+    `reveal_restricted`: the case ids whose restricted entries the reader may see in full."""
     outcomes = outcomes_for(s.pk for s in subjects)
-    return [subject_entry(s, outcome=outcomes.get(s.pk)) for s in subjects]
+    revealed = set(reveal_restricted)
+    return [subject_entry(s, outcome=outcomes.get(s.pk), reveal_restricted=s.case_id in revealed) for s in subjects]
 
 
 def entries_for_person(person_id: int) -> list[dict]:
