@@ -270,6 +270,36 @@ def otp() -> None:
     """Two-factor sign-in: reset a user's authenticator; print a demo user's code (development only)."""
 
 
+@main.group()
+def register() -> None:
+    """The national register: which allegations count as serious."""
+
+
+@register.command(name="rules")
+def register_rules() -> None:
+    """List the serious-allegation rules and whether each is on."""
+    _setup_django()
+    from forewarn.register.models import AlertRule
+
+    for rule in AlertRule.objects.order_by("field", "value"):
+        click.echo(f"{'on ' if rule.enabled else 'off'}  {rule.field:<18} {rule.value!r:<40} {rule.description}")
+
+
+@register.command(name="rule-set")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="An administrator of the IOPC or the College.")
+@click.option("--field", required=True, help="category, subcategory, standard, flag, mandatory_referral or severity.")
+@click.option("--value", required=True, help="The value matched ('*' for any mandatory referral category).")
+@click.option("--description", default="", help="In words (required for a new rule).")
+@click.option("--on/--off", "enabled", default=True, show_default=True)
+def register_rule_set(user: str, field: str, value: str, description: str, enabled: bool) -> None:
+    """Add a serious-allegation rule, or switch one on or off (audited)."""
+    _setup_django()
+    from forewarn.register.alerts import alert_rule_set
+
+    rule = alert_rule_set(actor=_actor(user), field=field, value=value, enabled=enabled, description=description)
+    click.echo(f"Rule {rule.field} = {rule.value!r} is {'on' if rule.enabled else 'off'}.")
+
+
 @otp.command(name="reset")
 @click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
 @click.option("--for-user", "for_user", required=True, help="The user whose authenticator is lost or replaced.")
@@ -292,6 +322,137 @@ def otp_code(user: str) -> None:
     from forewarn.organisations.authentication import otp_current_code
 
     click.echo(otp_current_code(user=_actor(user)))
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--poll-interval", default=0.5, show_default=True, type=click.FloatRange(min=0.01),
+              help="Seconds between looks at the outbox when idle (PostgreSQL also wakes at once on new rows).")
+@click.option("--batch", default=20, show_default=True, type=click.IntRange(1, 1000),
+              help="Messages claimed at a time.")
+def worker(once: bool, poll_interval: float, batch: int) -> None:
+    """Deliver register alerts (e-mail, signed webhooks) and escalate unacknowledged ones; Ctrl-C stops."""
+    _setup_django()
+    from forewarn.register.worker import Worker, WorkerOptions
+
+    Worker(WorkerOptions(poll_interval=poll_interval, batch=batch, once=once),
+           report=lambda line: click.echo(line, err=False)).run()
+
+
+@main.group()
+def outbox() -> None:
+    """The register's outbox: delivery status, dead letters, retries (server operators)."""
+
+
+@outbox.command(name="status")
+def outbox_status_command() -> None:
+    """Counts by status and channel, and the age of the oldest message waiting."""
+    _setup_django()
+    from forewarn.register.delivery import outbox_status
+
+    status = outbox_status()
+    if not status.counts:
+        click.echo("The outbox is empty.")
+        return
+    click.echo(f"{'status':<10} {'channel':<8} {'messages':>9}")
+    for (state, channel), count in sorted(status.counts.items()):
+        click.echo(f"{state:<10} {channel:<8} {count:>9,}")
+    age = status.oldest_pending_age
+    click.echo("Oldest pending: " + (f"{age.total_seconds():,.0f} s ago" if age is not None else "none")
+               + f"; being delivered now: {status.leased}.")
+
+
+@outbox.command(name="dead")
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100_000))
+def outbox_dead(limit: int) -> None:
+    """List dead letters: messages given up after repeated failures, and why."""
+    _setup_django()
+    from forewarn.register.delivery import outbox_dead_list
+
+    rows = outbox_dead_list(limit=limit)
+    for message in rows:
+        target = message.email if message.channel == "email" else getattr(message.endpoint, "url", "?")
+        click.echo(f"{message.pk:>8} {message.channel:<7} {message.purpose:<10} {target} "
+                   f"attempts={message.attempts} created={message.created_at:%Y-%m-%d %H:%M} "
+                   f"error: {message.last_error}")
+    click.echo(f"{len(rows)} dead letter(s).")
+
+
+@outbox.command(name="retry")
+@click.option("--id", "message_id", type=click.IntRange(min=1), default=None, help="One message.")
+@click.option("--all-dead", is_flag=True, help="Every dead letter.")
+def outbox_retry_command(message_id: int | None, all_dead: bool) -> None:
+    """Put dead letters (or a waiting message) back to pending with attempts reset; audited."""
+    if (message_id is None) == (not all_dead):
+        raise click.UsageError("give either --id N or --all-dead")
+    _setup_django()
+    from forewarn.register.delivery import outbox_retry
+
+    retried = outbox_retry(message_id=message_id, all_dead=all_dead)
+    click.echo(f"{len(retried)} message(s) back to pending: " + (", ".join(str(m.pk) for m in retried) or "none"))
+
+
+@main.group()
+def webhook() -> None:
+    """Webhook endpoints of your organisation's units (administrators): add, list, rotate, deactivate."""
+
+
+def _echo_endpoint(endpoint) -> None:
+    state = "active" if endpoint.active else "inactive"
+    click.echo(f"{endpoint.pk:>6} {endpoint.unit:<10} {state:<9} {endpoint.url}")
+
+
+@webhook.command(name="add")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+@click.option("--unit", required=True, type=click.Choice(["standards", "vetting"]))
+@click.option("--url", required=True, help="The receiver's https URL.")
+def webhook_add(user: str, unit: str, url: str) -> None:
+    """Register a receiver and print its signing secret once."""
+    _setup_django()
+    from forewarn.register.delivery import webhook_endpoint_create
+
+    endpoint, secret = webhook_endpoint_create(actor=_actor(user), unit=unit, url=url)
+    _echo_endpoint(endpoint)
+    click.echo("Signing secret (shown once; verify X-Forewarn-Signature with it, see docs/notifications.md):")
+    click.echo(secret)
+
+
+@webhook.command(name="list")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+def webhook_list(user: str) -> None:
+    """Your organisation's endpoints (secrets are never shown again)."""
+    _setup_django()
+    from forewarn.register.delivery import webhook_endpoints_for_actor
+
+    endpoints = webhook_endpoints_for_actor(actor=_actor(user))
+    for endpoint in endpoints:
+        _echo_endpoint(endpoint)
+    click.echo(f"{len(endpoints)} endpoint(s).")
+
+
+@webhook.command(name="rotate")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+@click.option("--id", "webhook_id", required=True, type=click.IntRange(min=1))
+def webhook_rotate(user: str, webhook_id: int) -> None:
+    """Replace an endpoint's signing secret and print the new one once."""
+    _setup_django()
+    from forewarn.register.delivery import webhook_endpoint_rotate
+
+    endpoint, secret = webhook_endpoint_rotate(actor=_actor(user), webhook_id=webhook_id)
+    _echo_endpoint(endpoint)
+    click.echo("New signing secret (shown once; the old one no longer signs):")
+    click.echo(secret)
+
+
+@webhook.command(name="deactivate")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="Act as this administrator (or FOREWARN_USER).")
+@click.option("--id", "webhook_id", required=True, type=click.IntRange(min=1))
+def webhook_deactivate(user: str, webhook_id: int) -> None:
+    """Stop sending to an endpoint (its undelivered messages become dead letters)."""
+    _setup_django()
+    from forewarn.register.delivery import webhook_endpoint_deactivate
+
+    _echo_endpoint(webhook_endpoint_deactivate(actor=_actor(user), webhook_id=webhook_id))
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -273,3 +273,35 @@ def test_acknowledge_by_counts_working_days(officer, met_handler):
 
     today = timezone.localdate()
     assert {r.acknowledge_by for r in AlertRecipient.objects.all()} == {calendar.add_working_days(today, 2)}
+
+
+def test_rule_changes_by_national_administrators_only(officer, met_handler):
+    from click.testing import CliRunner
+
+    from forewarn.cli import main
+
+    iopc_admin = make_user(Role.ADMINISTRATOR, organisation="IOPC", username="iopc-admin")
+    make_user(Role.ADMINISTRATOR, organisation="MET", username="met-admin")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["register", "rule-set", "--user", "met-admin", "--field", "category",
+                                   "--value", "sexual_conduct", "--off"])
+    assert refused.exit_code == 2 and "permission.denied" in refused.output
+    assert AlertRule.objects.get(field="category", value="sexual_conduct").enabled
+    bad = runner.invoke(main, ["register", "rule-set", "--user", "iopc-admin", "--field", "colour", "--value", "x"])
+    assert bad.exit_code == 2 and "field:" in bad.output
+    new_without_words = runner.invoke(main, ["register", "rule-set", "--user", "iopc-admin", "--field", "category",
+                                             "--value", "vehicles"])
+    assert new_without_words.exit_code == 2 and "description:" in new_without_words.output
+    assert not AlertRule.objects.filter(value="vehicles").exists()
+
+    done = runner.invoke(main, ["register", "rule-set", "--user", "iopc-admin", "--field", "category",
+                                "--value", "vehicles", "--description", "Use of police vehicles"])
+    assert done.exit_code == 0, done.output
+    assert Event.objects.filter(action="register.rule.set", actor=iopc_admin).count() == 1
+    listed = runner.invoke(main, ["register", "rules"])
+    assert "Use of police vehicles" in listed.output
+
+    # The new rule applies at once.
+    allegation = _allegation(met_handler, category="vehicles", subcategory="", standards=("SPB-DR",))
+    case_services.subject_add(actor=met_handler, allegation_id=allegation.id, person_id=officer.id)
+    assert Alert.objects.get().reasons == ["Use of police vehicles"]

@@ -85,3 +85,12 @@ def test_api_other_force_404(standards_copy):
     api = client_for(make_user(Role.CASE_HANDLER, organisation="SUS"))
     assert api.get(f"/api/register/alerts/{standards_copy.id}").status_code == 404
     assert api.get("/api/register/alerts").json() == []
+
+
+def test_my_work_shows_waiting_alerts(standards_copy):
+    client = Client()
+    sign_in(client, make_user(Role.HEAD_OF_STANDARDS, organisation="KEN"))
+    assert "1 alert waits for acknowledgement" in client.get("/").content.decode()
+    client = Client()
+    sign_in(client, make_user(Role.HEAD_OF_STANDARDS, organisation="SUS"))
+    assert 'id="register-alerts"' not in client.get("/").content.decode()

@@ -94,6 +94,42 @@ def serious_reasons(subject, rules: Iterable[AlertRule] | None = None) -> list[s
     return [rule.description for rule in rules if _matches(rule, subject)]
 
 
+def alert_rule_set(*, actor, field: str, value: str, enabled: bool = True, description: str = "") -> AlertRule:
+    """Add a serious-allegation rule, or switch one on or off (administrators of the IOPC or the
+    College: the rule set is national, so no one force changes what others are told)."""
+    from forewarn.audit.services import event_record
+    from forewarn.core.errors import PermissionDenied, ValidationFailed
+
+    permissions.require(actor, "register.rules.manage")
+    if getattr(actor.organisation, "kind", "") not in ("iopc", "college"):
+        raise PermissionDenied("Changing the serious-allegation rules is for administrators of the IOPC or the "
+                               "College of Policing.", action="register.rules.manage")
+    if field not in AlertRuleField.values:
+        raise ValidationFailed(f"field: '{field}' is not one of {', '.join(AlertRuleField.values)}.", field="field",
+                               code="validation.choice")
+    value = (value or "").strip()
+    if not value or len(value) > 200:
+        raise ValidationFailed("value: give the value the rule matches (at most 200 characters).", field="value",
+                               code="validation.required")
+    description = (description or "").strip()[:200]
+    with transaction.atomic():
+        rule = AlertRule.objects.select_for_update().filter(field=field, value=value).first()
+        before = (rule.enabled, rule.description) if rule else None
+        if rule is None:
+            if not description:
+                raise ValidationFailed("description: say in words what the new rule catches.",
+                                       field="description", code="validation.required")
+            rule = AlertRule.objects.create(field=field, value=value, description=description, enabled=enabled)
+        else:
+            rule.enabled = enabled
+            rule.description = description or rule.description
+            rule.save(update_fields=["enabled", "description", "updated_at"])
+        event_record(actor=actor, action="register.rule.set", obj=rule,
+                     data={"field": field, "value": value, "enabled": enabled, "description": rule.description},
+                     changes={} if before is None else {"enabled": [before[0], enabled]})
+    return rule
+
+
 # -- recipients ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Recipient:
@@ -412,3 +448,10 @@ def inbox_list(*, actor, open_only: bool = True, limit: int = 100) -> list[Alert
     if open_only:
         qs = qs.filter(acknowledged_at__isnull=True)
     return list(qs.select_related("alert", "alert__person", "acknowledged_by").order_by("-alert_id", "id")[:limit])
+
+
+def inbox_waiting_count(*, actor) -> int:
+    """How many of the actor's alerts wait for acknowledgement (0 for roles without an inbox)."""
+    if not permissions.has_role_for(actor, "register.inbox.read"):
+        return 0
+    return AlertRecipient.objects.filter(inbox_q(actor), acknowledged_at__isnull=True).count()

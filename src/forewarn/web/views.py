@@ -27,6 +27,7 @@ from forewarn.organisations.access import requires
 from forewarn.organisations.models import Organisation, OrganisationKind, Role
 from forewarn.organisations.permissions import ReasonRequired
 from forewarn.proceedings.models import ChallengeRoute, ProceedingForm
+from forewarn.register.alerts import inbox_waiting_count
 from forewarn.web import access_views, forms
 from forewarn.web import selectors as web_selectors
 from forewarn.web.machines import machine_for, optional_service
@@ -74,7 +75,8 @@ def my_work(request):
     # The in-app notice of break-glass openings, for the head of professional standards (empty for others).
     alerts = list(case_selectors.break_glass_alerts(actor=request.user)[:BREAK_GLASS_ALERTS_SHOWN])
     return render(request, "web/my_work.html", {"page_obj": page_obj, "querystring": _querystring(request),
-                                                "break_glass_alerts": alerts})
+                                                "break_glass_alerts": alerts,
+                                                "register_alerts_waiting": inbox_waiting_count(actor=request.user)})
 
 
 @not_found_is_404
