@@ -142,6 +142,8 @@ DEMO_USERS = [
     ("met-hos", "MET", ["head_of_standards"], "Metropolitan Police head of professional standards"),
     ("kent-handler", "KEN", ["case_handler"], "Kent Police case handler"),
     ("iopc-caseworker", "IOPC", ["iopc_caseworker"], "IOPC caseworker"),
+    # The College keeps the barred and advisory lists: publishes, withholds and removes entries.
+    ("college-admin", "COP", ["administrator"], "College of Policing administrator (barred and advisory lists)"),
     # Professional standards departments that load the scenario cases (every force role).
     ("met-psd", "MET", ["case_handler", "appropriate_authority", "investigator", "panel_member", "administrator",
                         "head_of_standards"],

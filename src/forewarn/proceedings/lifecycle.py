@@ -81,6 +81,13 @@ def subject_machine():
     return SUBJECT_ALLEGATION_MACHINE
 
 
+def _lists():
+    # Imported when used: the register (barred and advisory lists) sits above proceedings.
+    from forewarn.register import lists
+
+    return lists
+
+
 def _items(proceeding):
     return list(proceeding.items.select_related("subject_allegation").order_by("id"))
 
@@ -312,6 +319,7 @@ def _notified_apply(ctx: Context):
     if p.sanction in rules.BARRING_OUTCOMES:
         # Barred List Regs 2017 reg 3: the AA reports within 5 WD of the dismissal or finding.
         clock_start(p, ClockKind.BARRED_LIST_REPORT, ctx.on)
+        _lists().barred_entry_open(actor=ctx.actor, proceeding=p, on=ctx.on)
     return ["sanction_effective_on", "sanction_expires_on"]
 
 
@@ -347,6 +355,10 @@ def _decided_apply(ctx: Context):
     p, new = ctx.obj, ctx.payload.substituted_sanction
     if new is None:
         return []
+    if p.sanction in rules.BARRING_OUTCOMES and new not in rules.BARRING_OUTCOMES:
+        # Police Act 1996 s88F: a dismissal overturned on appeal comes off the barred list.
+        _lists().barred_entries_remove_for_proceeding(
+            actor=ctx.actor, proceeding=p, on=ctx.on, note=f"Outcome substituted on appeal: {Sanction(new).label}.")
     p.sanction = new
     p.sanction_expires_on = (rules.warning_expires_on(sanction=new, effective_on=ctx.on)
                              if new in rules.WARNINGS else None)
@@ -371,6 +383,9 @@ def _remit_apply(ctx: Context):
 
     old = ctx.obj
     items = _items(old)
+    # A quashed dismissal no longer stands (s88F); a rehearing that dismisses again opens a new entry.
+    _lists().barred_entries_remove_for_proceeding(actor=ctx.actor, proceeding=old, on=ctx.on,
+                                                  note="Outcome quashed and remitted for a fresh decision.")
     rehearing = Proceeding.objects.create(
         case=old.case, person=old.person, form=old.form, status=P.NOTICE_OF_REFERRAL, status_since=ctx.on,
         regime=old.regime, panel_regime=panel_regime_for(ctx.on), notice_on=ctx.on,

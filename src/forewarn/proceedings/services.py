@@ -330,4 +330,8 @@ def list_referral_record(
         event_record(actor=actor, action="list_referral.record", obj=referral, case=case, occurred_on=reported_on,
                      data={"kind": kind, "proceeding_id": proceeding_id, "subject_allegation_id": subject_allegation_id,
                            "standards": standards})
+        # The report lists the waiting entry on the register's list (or a new one), in this transaction.
+        from forewarn.register.lists import entry_list_from_referral  # the register sits above proceedings
+
+        entry_list_from_referral(actor=actor, referral=referral)
     return referral

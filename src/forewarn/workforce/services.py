@@ -248,6 +248,10 @@ def appointment_end(*, actor, appointment_id: int, on: dt.date, reason: str,
             raise ValidationFailed(f"on: the appointment already ended on {appointment.end_date.isoformat()}.",
                                    field="on", code="appointment.already_ended")
         _appointment_close(actor=actor, appointment=appointment, on=on, reason=reason)
+        # Police Act 1996 s88I: leaving while an allegation is open puts the person on the advisory list.
+        from forewarn.register.lists import advisory_entries_open  # the register sits above the workforce
+
+        advisory_entries_open(actor=actor, appointment=appointment, on=on)
     return appointment
 
 

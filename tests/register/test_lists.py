@@ -1,0 +1,554 @@
+"""The barred and advisory lists (issue #4 §4): how entries arise, the reporting clock, listing,
+supersession, removal, publication, who may do what, and the audit events each change writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from forewarn.audit.models import Event
+from forewarn.cases.models import SubjectStatus
+from forewarn.core import calendar
+from forewarn.core.errors import (
+    GuardFailed,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from forewarn.core.lifecycle import run_transition
+from forewarn.core.models import Clock
+from forewarn.organisations.models import Role
+from forewarn.proceedings import services as proceedings
+from forewarn.proceedings.lifecycle import CHALLENGE_MACHINE, PROCEEDING_MACHINE
+from forewarn.proceedings.models import Proceeding, ProceedingAllegation
+from forewarn.register import lists
+from forewarn.register.models import ListEntry, ListEntryStatus
+from forewarn.workforce import services as workforce
+from tests.factories import (
+    AllegationFactory,
+    AppointmentFactory,
+    CaseFactory,
+    PersonFactory,
+    RankHeldFactory,
+    SubjectAllegationFactory,
+    change_events,
+    make_user,
+    org,
+)
+from tests.proceedings.builders import decided_proceeding, officer_allegations, proceeding_in
+
+pytestmark = pytest.mark.django_db
+
+S = ListEntryStatus
+TODAY = timezone.localdate()
+LIST_ACTIONS = ("list_entry.open", "list_entry.list", "list_entry.remove", "list_entry.publication")
+
+
+# -- builders -------------------------------------------------------------------------------------------
+@pytest.fixture
+def aa(db):
+    return make_user(Role.APPROPRIATE_AUTHORITY)
+
+
+@pytest.fixture
+def college(db):
+    """A College of Policing administrator: keeps the lists once reported."""
+    return make_user(Role.ADMINISTRATOR, organisation="COP")
+
+
+@pytest.fixture
+def met_admin(db):
+    return make_user(Role.ADMINISTRATOR)
+
+
+def list_events(*actions):
+    return change_events().filter(action__in=actions or LIST_ACTIONS)
+
+
+def notify(actor, proceeding, on=None):
+    obj, _ = run_transition(machine=PROCEEDING_MACHINE, obj_id=proceeding.pk, action="outcome_notify", actor=actor,
+                            on=on)
+    return obj
+
+
+def hearing_for(person, *, finding="gross_misconduct", sanction="dismissal_without_notice",
+                notice_on=dt.date(2024, 4, 1), status="outcome_reported", case=None, **fields) -> Proceeding:
+    """A hearing of `person` on two allegations, placed in `status` with its findings and outcome made."""
+    subjects = officer_allegations(count=2, person=person, case=case, status=SubjectStatus.REFERRED_TO_PROCEEDINGS)
+    subjects[1].allegation.standards = ["SPB-HI", "SPB-DC"]
+    subjects[1].allegation.save()
+    p = Proceeding.objects.create(case=subjects[0].case, person=person, form="hearing", status=status,
+                                  status_since=notice_on, regime="R2020", notice_on=notice_on, sanction=sanction,
+                                  **fields)
+    ProceedingAllegation.objects.bulk_create([ProceedingAllegation(proceeding=p, subject_allegation=s, finding=finding)
+                                              for s in subjects])
+    return p
+
+
+def officer(given="Marlowe", family="Quenby", *, rank="PS", number="MET4711", organisation="MET"):
+    person = PersonFactory(given_name=given, family_name=family)
+    RankHeldFactory(appointment=AppointmentFactory(person=person, service_number=number,
+                                                   organisation=org(organisation)), rank=rank)
+    return person
+
+
+def dismissed(aa, *, on=dt.date(2024, 4, 10), **kwargs) -> ListEntry:
+    p = notify(aa, hearing_for(kwargs.pop("person", None) or officer(), **kwargs), on=on)
+    return ListEntry.objects.get(proceeding=p)
+
+
+def report(aa, entry, on=None):
+    kind_args = ({"proceeding_id": entry.proceeding_id} if entry.kind == "barred"
+                 else {"subject_allegation_id": entry.subject_allegation_id})
+    proceedings.list_referral_record(actor=aa, kind=entry.kind, reported_on=on or entry.decided_on,
+                                     conduct_description="Sexual misconduct towards a victim of crime.", **kind_args)
+    return ListEntry.objects.get(pk=entry.pk)
+
+
+def listed_barred(aa, **kwargs) -> ListEntry:
+    return report(aa, dismissed(aa, **kwargs))
+
+
+def resigned(*, reason="resigned", on=dt.date(2024, 6, 3), subjects=1, status=SubjectStatus.UNDER_INVESTIGATION,
+             person=None, role_type="officer"):
+    """An officer with open allegations who leaves: returns (person, appointment)."""
+    person = person or PersonFactory(given_name="Oriel", family_name="Paskin")
+    appointment = AppointmentFactory(person=person, service_number="MET9001", role_type=role_type)
+    RankHeldFactory(appointment=appointment, rank="PC")
+    case = CaseFactory()
+    for _ in range(subjects):
+        SubjectAllegationFactory(allegation=AllegationFactory(case=case, standards=["SPB-HI"]), person=person,
+                                 status=status, severity="gross_misconduct")
+    workforce.appointment_end(actor=make_user(Role.ADMINISTRATOR), appointment_id=appointment.pk, on=on,
+                              reason=reason)
+    return person, appointment
+
+
+# -- barred entries from dismissal ---------------------------------------------------------------------
+def test_a_notified_dismissal_opens_an_awaiting_barred_entry_with_the_report_s_contents(aa):
+    person = officer()
+    p = notify(aa, hearing_for(person), on=dt.date(2024, 4, 10))
+    entry = ListEntry.objects.get()
+    assert (entry.kind, entry.basis, entry.status, entry.status_since) == ("barred", "dismissed", S.AWAITING_REPORT,
+                                                                           dt.date(2024, 4, 10))
+    assert (entry.person, entry.proceeding, entry.case, entry.organisation) == (person, p, p.case, p.case.organisation)
+    assert (entry.name_at_listing, entry.rank, entry.service_number) == ("Marlowe Quenby", "PS", "MET4711")
+    assert entry.standards == ["SPB-ARC", "SPB-DC", "SPB-HI"] and entry.gross_misconduct
+    assert entry.decided_on == dt.date(2024, 4, 10)
+    assert entry.report_due_on == calendar.add_working_days(dt.date(2024, 4, 10), 5) == dt.date(2024, 4, 17)
+    # The entry's clock and the proceeding's statutory clock agree.
+    assert Clock.objects.get(proceeding=p, kind="barred_list_report").due_on == entry.report_due_on
+    event = list_events().get()
+    assert (event.action, event.object_id, event.case_id, event.to_state) == (
+        "list_entry.open", entry.pk, p.case_id, "awaiting_report")
+    assert not entry.published and entry.reported_on is None and entry.review_not_before is None
+
+
+def test_the_report_clock_counts_working_days_across_a_bank_holiday(aa):
+    # Thursday 2 May 2024; Monday 6 May is the early May bank holiday: five working days end on Friday 10 May.
+    entry = dismissed(aa, on=dt.date(2024, 5, 2))
+    assert entry.report_due_on == dt.date(2024, 5, 10)
+    christmas = dismissed(aa, on=dt.date(2024, 12, 20), person=officer("Tamsin", "Orrery", number="MET1"))
+    assert christmas.report_due_on == dt.date(2024, 12, 31)  # 25 and 26 December are not working days
+
+
+def test_would_have_been_dismissed_is_barred_too(aa):
+    entry = dismissed(aa, sanction="would_have_been_dismissed", is_former_officer=True)
+    assert (entry.kind, entry.basis, entry.gross_misconduct) == ("barred", "would_have_been_dismissed", True)
+
+
+def test_standards_breached_are_those_of_the_proven_allegations(aa):
+    p = hearing_for(officer())
+    first, second = p.items.order_by("id")
+    second.finding = "not_proven"
+    second.save()
+    notify(aa, p, on=dt.date(2024, 4, 10))
+    assert ListEntry.objects.get().standards == ["SPB-ARC"]
+
+
+@pytest.mark.parametrize("sanction", ["final_written_warning", "reduction_in_rank", "former_officer_nfa"])
+def test_other_outcomes_open_no_entry(aa, sanction):
+    notify(aa, hearing_for(officer(), sanction=sanction), on=dt.date(2024, 4, 10))
+    assert not ListEntry.objects.exists() and not list_events().exists()
+
+
+def test_an_unidentified_officer_opens_no_entry(aa):
+    p = proceeding_in("outcome_reported", finding="gross_misconduct", sanction="dismissal_without_notice",
+                      notice_on=dt.date(2024, 4, 1))
+    Proceeding.objects.filter(pk=p.pk).update(person=None)
+    notify(aa, p, on=dt.date(2024, 4, 10))
+    assert not ListEntry.objects.exists()
+
+
+# -- the report lists the entry ---------------------------------------------------------------------------
+def test_the_aa_s_report_lists_the_waiting_entry_and_publishes_a_gross_misconduct_dismissal(aa):
+    entry = report(aa, dismissed(aa), on=dt.date(2024, 4, 12))
+    assert (entry.status, entry.status_since, entry.reported_on) == (S.LISTED, dt.date(2024, 4, 12),
+                                                                     dt.date(2024, 4, 12))
+    assert entry.referral.kind == "barred" and entry.referral.proceeding_id == entry.proceeding_id
+    assert entry.published and entry.publish_until == dt.date(2029, 4, 10)
+    assert entry.review_not_before == dt.date(2029, 4, 10)  # 5 years for gross misconduct
+    assert ListEntry.objects.count() == 1
+    event = list_events("list_entry.list").get()
+    assert (event.from_state, event.to_state, event.object_id) == ("awaiting_report", "listed", entry.pk)
+    assert event.data["published"] is True and event.data["late"] is False
+    assert list_events().count() == 2  # open, then list: one event per change
+
+
+def test_a_late_report_is_recorded_as_late(aa):
+    entry = report(aa, dismissed(aa), on=dt.date(2024, 4, 18))
+    assert entry.reported_on > entry.report_due_on
+    assert list_events("list_entry.list").get().data["late"] is True
+
+
+def test_a_dismissal_for_misconduct_is_listed_but_never_published(aa):
+    entry = listed_barred(aa, finding="misconduct", final_written_warning_in_force=True)
+    assert (entry.status, entry.gross_misconduct, entry.published, entry.publish_until) == (S.LISTED, False, False,
+                                                                                           None)
+    assert entry.review_not_before == dt.date(2029, 4, 10)  # "any other case" [R]
+
+
+def test_a_report_with_no_waiting_entry_creates_a_listed_one(aa):
+    p = decided_proceeding("outcome_notified", sanction="dismissal_without_notice", notified_on=dt.date(2024, 4, 10),
+                           notice_on=dt.date(2024, 3, 1))
+    assert not ListEntry.objects.exists()
+    proceedings.list_referral_record(actor=aa, kind="barred", proceeding_id=p.pk, reported_on=dt.date(2024, 4, 11),
+                                     conduct_description="Dishonesty.")
+    entry = ListEntry.objects.get()
+    assert (entry.status, entry.decided_on, entry.report_due_on, entry.reported_on) == (
+        S.LISTED, dt.date(2024, 4, 10), dt.date(2024, 4, 17), dt.date(2024, 4, 11))
+    assert entry.published and entry.person_id == p.person_id
+    assert list(list_events().values_list("action", flat=True)) == ["list_entry.list"]
+
+
+def test_a_further_report_does_not_list_twice(aa):
+    entry = listed_barred(aa)
+    proceedings.list_referral_record(actor=aa, kind="barred", proceeding_id=entry.proceeding_id,
+                                     reported_on=dt.date(2024, 4, 20), conduct_description="Further report.")
+    assert ListEntry.objects.count() == 1 and list_events("list_entry.list").count() == 1
+
+
+# -- advisory entries from leaving ---------------------------------------------------------------------------
+@pytest.mark.parametrize(("reason", "basis"), [("resigned", "resigned_during_investigation"),
+                                               ("retired", "retired_during_investigation")])
+def test_leaving_with_an_open_allegation_opens_an_advisory_entry(reason, basis):
+    person, appointment = resigned(reason=reason)
+    entry = ListEntry.objects.get()
+    assert (entry.kind, entry.basis, entry.status, entry.person) == ("advisory", basis, S.AWAITING_REPORT, person)
+    assert (entry.decided_on, entry.report_due_on) == (dt.date(2024, 6, 3), dt.date(2024, 6, 10))
+    assert (entry.name_at_listing, entry.rank, entry.service_number) == ("Oriel Paskin", "PC", "MET9001")
+    assert entry.subject_allegation.person == person and entry.standards == ["SPB-HI"]
+    assert list(list_events().values_list("action", flat=True)) == ["list_entry.open"]
+
+
+def test_one_advisory_entry_per_open_case():
+    person, _ = resigned(subjects=2)
+    other = CaseFactory(came_to_attention_on=dt.date(2024, 2, 1))
+    SubjectAllegationFactory(allegation=AllegationFactory(case=other), person=person, status="under_investigation")
+    appointment = AppointmentFactory(person=person, start_date=dt.date(2024, 7, 1), service_number="MET9002")
+    workforce.appointment_end(actor=make_user(Role.ADMINISTRATOR), appointment_id=appointment.pk,
+                              on=dt.date(2024, 8, 1), reason="resigned")
+    # The first case's entry is still live, so leaving again opens only the second case's.
+    assert sorted(ListEntry.objects.values_list("case_id", flat=True)) == sorted(
+        {ListEntry.objects.order_by("id").first().case_id, other.pk})
+
+
+@pytest.mark.parametrize(("kwargs", "why"), [
+    ({"reason": "dismissed"}, "dismissal goes to the barred list"),
+    ({"reason": "transferred"}, "a transfer is not leaving the police"),
+    ({"status": SubjectStatus.NO_CASE_TO_ANSWER}, "the allegation was concluded"),
+    ({"on": dt.date(2024, 1, 10)}, "left before the allegation came to attention (15 January)"),
+    ({"role_type": "volunteer"}, "volunteers are listed on withdrawal of designation"),
+])
+def test_leaving_opens_no_advisory_entry_when(kwargs, why):
+    resigned(**kwargs)
+    assert not ListEntry.objects.exists(), why
+
+
+def test_the_advisory_report_lists_the_entry_and_it_is_never_published(aa):
+    resigned()
+    entry = report(aa, ListEntry.objects.get(), on=dt.date(2024, 6, 5))
+    assert (entry.status, entry.reported_on, entry.published, entry.review_not_before) == (
+        S.LISTED, dt.date(2024, 6, 5), False, None)
+
+
+# -- advisory superseded by barred (s88L(5)) -----------------------------------------------------------------
+def test_listing_a_barred_entry_removes_the_person_s_advisory_entries(aa):
+    person, _ = resigned()
+    advisory = ListEntry.objects.get()
+    barred = dismissed(aa, person=person, sanction="would_have_been_dismissed", is_former_officer=True,
+                       notice_on=dt.date(2024, 9, 2), on=dt.date(2024, 10, 1))
+    assert ListEntry.objects.get(pk=advisory.pk).status == S.AWAITING_REPORT  # not until the barred report
+    barred = report(aa, barred, on=dt.date(2024, 10, 3))
+    advisory.refresh_from_db()
+    assert barred.status == S.LISTED
+    assert (advisory.status, advisory.removal_reason, advisory.removed_on) == (S.REMOVED, "moved_to_barred_list",
+                                                                               dt.date(2024, 10, 3))
+    event = list_events("list_entry.remove").get()
+    assert (event.object_id, event.from_state, event.data["removal_reason"]) == (advisory.pk, "awaiting_report",
+                                                                                 "moved_to_barred_list")
+
+
+# -- removal -----------------------------------------------------------------------------------------------
+def test_the_college_removes_a_listed_entry_with_a_reason_and_a_note(aa, college):
+    entry = listed_barred(aa)
+    removed = lists.list_entry_remove(actor=college, entry_id=entry.pk, reason="review_succeeded",
+                                      note="Review panel decision of 3 March (fictional).",
+                                      expected_version=entry.version)
+    assert (removed.status, removed.removal_reason, removed.removed_on, removed.published) == (
+        S.REMOVED, "review_succeeded", TODAY, False)
+    event = list_events("list_entry.remove").get()
+    assert (event.reason, event.actor_id, event.from_state) == ("Review panel decision of 3 March (fictional).",
+                                                               college.pk, "listed")
+    with pytest.raises(TransitionNotAllowed):  # removed twice
+        lists.list_entry_remove(actor=college, entry_id=entry.pk, reason="entered_in_error", note="Again.")
+    assert list_events("list_entry.remove").count() == 1
+
+
+def test_the_reporting_force_removes_an_entry_made_in_error_before_reporting_it(aa):
+    entry = dismissed(aa)
+    lists.list_entry_remove(actor=aa, entry_id=entry.pk, reason="entered_in_error", note="Wrong officer linked.")
+    assert ListEntry.objects.get(pk=entry.pk).status == S.REMOVED
+
+
+def _refused(call, error, *, field=None):
+    before = Event.objects.filter(kind="change").count()
+    with pytest.raises(error) as err:
+        call()
+    assert Event.objects.filter(kind="change").count() == before
+    assert Event.objects.filter(kind="refused").exists()
+    if field:
+        assert err.value.field == field
+    return err.value
+
+
+def test_removal_refusals_write_nothing(aa, college, met_admin):
+    entry = listed_barred(aa)
+    waiting = dismissed(aa, person=officer("Ivo", "Stannard", number="MET2"))
+    kent_aa = make_user(Role.APPROPRIATE_AUTHORITY, organisation="KEN")
+    vetting = make_user(Role.VETTING_OFFICER)
+
+    def remove(actor, e=entry, **kw):
+        args = {"reason": "review_succeeded", "note": "n", **kw}
+        return lambda: lists.list_entry_remove(actor=actor, entry_id=e.pk, **args)
+
+    _refused(remove(vetting), PermissionDenied)  # wrong role
+    _refused(remove(kent_aa, waiting, reason="entered_in_error"), NotFound)  # another force's entry
+    _refused(remove(met_admin), NotFound)  # a force administrator does not keep the list
+    _refused(remove(aa), NotFound)  # reported: the College holds it now
+    _refused(remove(college, waiting, reason="entered_in_error"), NotFound)  # not yet reported to the College
+    _refused(remove(college, note=""), ValidationFailed, field="note")
+    _refused(remove(college, reason=""), ValidationFailed, field="reason")
+    _refused(remove(college, reason="no_proceedings"), ValidationFailed, field="reason")  # an advisory reason
+    _refused(remove(college, on=TODAY + dt.timedelta(days=1)), ValidationFailed, field="on")
+    _refused(remove(college, expected_version=entry.version - 1), StaleVersion)
+    assert ListEntry.objects.get(pk=entry.pk).status == S.LISTED
+
+
+# -- publication ---------------------------------------------------------------------------------------------
+def test_the_college_withholds_and_republishes(aa, college):
+    entry = listed_barred(aa)
+    assert lists.barred_list_public_search(family_name="quenby").get() == entry
+    withheld = lists.list_entry_publication_set(actor=college, entry_id=entry.pk, publish=False,
+                                                reason="other_investigations", note="A linked criminal inquiry.")
+    assert (withheld.published, withheld.publication_withheld_reason) == (False, "other_investigations")
+    assert not lists.barred_list_public_search(family_name="quenby").exists()
+    event = list_events("list_entry.publication").get()
+    assert (event.data["published"], event.data["withheld_reason"], event.reason) == (
+        False, "other_investigations", "A linked criminal inquiry.")
+    again = lists.list_entry_publication_set(actor=college, entry_id=entry.pk, publish=True)
+    assert again.published and again.publish_until == dt.date(2029, 4, 10) and not again.publication_withheld_reason
+    assert lists.barred_list_public_search(family_name="Quenby").get() == entry
+    assert list_events("list_entry.publication").count() == 2
+
+
+def test_publication_refusals(aa, college):
+    entry = listed_barred(aa)
+    misconduct = listed_barred(aa, person=officer("Ivo", "Stannard", number="MET2"), finding="misconduct",
+                               final_written_warning_in_force=True)
+    resigned()
+    advisory = report(aa, ListEntry.objects.get(kind="advisory"), on=dt.date(2024, 6, 5))
+    waiting = dismissed(aa, person=officer("Cass", "Wetherby", number="MET3"))
+
+    def publish(actor, e, **kw):
+        return lambda: lists.list_entry_publication_set(actor=actor, entry_id=e.pk, **kw)
+
+    _refused(publish(college, entry, publish=False), ValidationFailed, field="reason")
+    _refused(publish(college, entry, publish=False, reason="because"), ValidationFailed, field="reason")
+    assert _refused(publish(college, entry, publish=True), GuardFailed).code == "list_entry.already_published"
+    assert _refused(publish(college, advisory, publish=True), GuardFailed).code == "list_entry.not_publishable"
+    assert _refused(publish(college, misconduct, publish=True), GuardFailed).code == "list_entry.not_publishable"
+    assert _refused(publish(aa, waiting, publish=True), TransitionNotAllowed).code == "list_entry.not_listed"
+    _refused(publish(make_user(Role.VETTING_OFFICER), entry, publish=True), PermissionDenied)
+    ListEntry.objects.filter(pk=entry.pk).update(published=False, publish_until=dt.date(2020, 1, 1))
+    assert _refused(publish(college, entry, publish=True), GuardFailed).code == "list_entry.publication_period_ended"
+
+
+# -- automatic removal when a dismissal is overturned ---------------------------------------------------------
+def test_a_dismissal_substituted_on_appeal_comes_off_the_barred_list(aa):
+    entry = listed_barred(aa, on=TODAY - dt.timedelta(days=3), notice_on=TODAY - dt.timedelta(days=30))
+    handler = make_user(Role.CASE_HANDLER, Role.APPROPRIATE_AUTHORITY)
+    pat = proceedings.challenge_lodge(actor=handler, proceeding_id=entry.proceeding_id, route="pat",
+                                      applicant="The officer", grounds="Sanction too severe.", lodged_on=TODAY)
+    run_transition(machine=CHALLENGE_MACHINE, obj_id=pat.pk, action="substitute", actor=handler,
+                   payload={"reasons": "A final written warning suffices.", "substituted_sanction": "final_written_warning"})
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason, entry.removed_on, entry.published) == (S.REMOVED, "appeal_allowed",
+                                                                                      TODAY, False)
+    assert "final written warning" in entry.removal_note.lower()
+    assert not lists.barred_list_public_search(family_name="Quenby").exists()
+    assert list_events("list_entry.remove").count() == 1
+
+
+def test_a_quashed_dismissal_comes_off_the_barred_list(aa):
+    entry = dismissed(aa, on=TODAY - dt.timedelta(days=3), notice_on=TODAY - dt.timedelta(days=30))
+    handler = make_user(Role.CASE_HANDLER, Role.APPROPRIATE_AUTHORITY)
+    jr = proceedings.challenge_lodge(actor=handler, proceeding_id=entry.proceeding_id, route="judicial_review",
+                                     applicant="The officer", grounds="Unfair hearing.", lodged_on=TODAY)
+    run_transition(machine=CHALLENGE_MACHINE, obj_id=jr.pk, action="remit", actor=handler,
+                   payload={"reasons": "Quashed: procedural unfairness."})
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason) == (S.REMOVED, "appeal_allowed")
+
+
+def test_a_substitution_that_keeps_a_dismissal_keeps_the_entry(aa):
+    entry = listed_barred(aa, on=TODAY - dt.timedelta(days=3), notice_on=TODAY - dt.timedelta(days=30))
+    handler = make_user(Role.CASE_HANDLER, Role.APPROPRIATE_AUTHORITY)
+    pat = proceedings.challenge_lodge(actor=handler, proceeding_id=entry.proceeding_id, route="pat",
+                                      applicant="The officer", grounds="g", lodged_on=TODAY)
+    run_transition(machine=CHALLENGE_MACHINE, obj_id=pat.pk, action="dismiss", actor=handler,
+                   payload={"reasons": "Appeal dismissed."})
+    assert ListEntry.objects.get(pk=entry.pk).status == S.LISTED
+
+
+# -- the transition table --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "target"), list(itertools.product(S.values, S.values)))
+def test_every_pair_is_allowed_or_refused_as_the_table_says(aa, college, source, target):
+    entry = dismissed(aa)
+    if source != S.AWAITING_REPORT:
+        entry = report(aa, entry)
+    if source == S.REMOVED:
+        entry = lists.list_entry_remove(actor=college, entry_id=entry.pk, reason="entered_in_error", note="n")
+    assert entry.status == source
+    events = Event.objects.filter(kind="change").count()
+    action = lists.TRANSITIONS.get((source, target))
+    if action is None:
+        with pytest.raises(TransitionNotAllowed):
+            lists._check_transition(entry, target)
+        return
+    if target == S.LISTED:
+        entry = report(aa, entry)
+        new = ["list_referral.record", "list_entry.list"]
+    else:
+        holder = aa if source == S.AWAITING_REPORT else college
+        entry = lists.list_entry_remove(actor=holder, entry_id=entry.pk, reason="entered_in_error", note="n")
+        new = ["list_entry.remove"]
+    assert entry.status == target
+    assert list(Event.objects.filter(kind="change").order_by("id")[events:].values_list("action", flat=True)) == new
+
+
+def test_the_table_names_only_the_audit_actions_the_alerts_listen_for():
+    assert {f"list_entry.{a}" for a in lists.TRANSITIONS.values()} | {"list_entry.open"} <= set(LIST_ACTIONS)
+
+
+# -- who sees what ----------------------------------------------------------------------------------------------
+def test_visibility_of_entries_by_organisation_and_role(aa, college, met_admin):
+    listed = listed_barred(aa)
+    waiting = dismissed(aa, person=officer("Ivo", "Stannard", number="MET2"))
+    kent_vetting = make_user(Role.VETTING_OFFICER, organisation="KEN")
+    met_vetting = make_user(Role.VETTING_OFFICER)
+    iopc = make_user(Role.IOPC_CASEWORKER, organisation="IOPC")
+    panel = make_user(Role.PANEL_MEMBER)
+
+    def seen(actor):
+        return set(lists.list_entries_for_actor(actor=actor).values_list("pk", flat=True))
+
+    assert seen(met_vetting) == seen(aa) == {listed.pk, waiting.pk}
+    assert seen(kent_vetting) == seen(iopc) == {listed.pk}  # the list is national; the pending report is not
+    assert seen(college) == {listed.pk}
+    assert seen(met_admin) == seen(panel) == set()
+    with pytest.raises(NotFound):
+        lists.list_entry_get_for_actor(actor=kent_vetting, entry_id=waiting.pk)
+    assert lists.list_entry_get_for_manager(actor=aa, entry_id=waiting.pk) == waiting
+    assert lists.list_entry_get_for_manager(actor=college, entry_id=listed.pk) == listed
+    for actor, entry in ((aa, listed), (college, waiting), (kent_vetting, listed), (met_admin, waiting)):
+        with pytest.raises(NotFound):
+            lists.list_entry_get_for_manager(actor=actor, entry_id=entry.pk)
+
+
+def test_filters_and_the_overdue_count(aa):
+    late = dismissed(aa, on=dt.date(2024, 4, 10))
+    on_time = listed_barred(aa, person=officer("Ivo", "Stannard", number="MET2"))
+    resigned()
+    vetting = make_user(Role.VETTING_OFFICER)
+
+    def ids(**kw):
+        return set(lists.list_entries_for_actor(actor=vetting, **kw).values_list("pk", flat=True))
+
+    advisory = ListEntry.objects.get(kind="advisory").pk
+    assert ids(kind="barred") == {late.pk, on_time.pk} and ids(kind="advisory") == {advisory}
+    assert ids(status="listed") == {on_time.pk}
+    assert ids(overdue=True) == {late.pk, advisory}  # both waiting past their due dates
+    assert ids(q="stannard") == {on_time.pk}
+    assert lists.overdue_count(actor=vetting) == 2
+    assert lists.overdue_count(actor=make_user(Role.VETTING_OFFICER, organisation="KEN")) == 0
+    with pytest.raises(ValidationFailed):
+        lists.list_entries_for_actor(actor=vetting, kind="secret")
+
+
+def test_reading_an_entry_is_audited(aa):
+    entry = dismissed(aa)
+    lists.list_entry_read(actor=aa, entry_id=entry.pk)
+    read = Event.objects.get(kind="read")
+    assert (read.action, read.object_id, read.actor_id, read.case_id) == ("listentry.read", entry.pk, aa.pk,
+                                                                          entry.case_id)
+
+
+# -- the public search --------------------------------------------------------------------------------------------
+def public_entry(name="Marlowe Quenby", **fields) -> ListEntry:
+    """A listed, published gross misconduct barred entry, unless `fields` say otherwise."""
+    case = CaseFactory()
+    values = {"person": PersonFactory(), "kind": "barred", "basis": "dismissed", "status": "listed",
+              "status_since": dt.date(2024, 4, 12), "organisation": case.organisation, "case": case,
+              "name_at_listing": name, "rank": "PS", "standards": ["SPB-DC"], "gross_misconduct": True,
+              "decided_on": dt.date(2024, 4, 10), "report_due_on": dt.date(2024, 4, 17),
+              "reported_on": dt.date(2024, 4, 12), "published": True, "publish_until": TODAY + dt.timedelta(days=30),
+              **fields}
+    return ListEntry.objects.create(**values)
+
+
+def test_the_public_search_shows_only_published_gross_misconduct_barred_entries():
+    shown = public_entry()
+    public_entry(publish_until=TODAY - dt.timedelta(days=1))  # publication period over
+    public_entry(published=False, publication_withheld_reason="national_security")
+    public_entry(kind="advisory", basis="resigned_during_investigation", published=True)  # never public
+    public_entry(gross_misconduct=False)
+    public_entry(status="awaiting_report", reported_on=None)
+    public_entry(status="removed", removal_reason="appeal_allowed")
+    assert list(lists.barred_list_public_search(family_name="Quenby")) == [shown]
+    assert list(lists.barred_list_public_search(given_name="MARLOWE")) == [shown]
+    assert list(lists.barred_list_public_search(given_name="marlowe", family_name=" quenby ")) == [shown]
+    assert ListEntry.objects.filter(lists.public_q()).count() == 1
+
+
+def test_the_public_search_matches_whole_names_and_refuses_an_empty_search():
+    ann = public_entry("Ann Loveday")
+    public_entry("Joanne Loveday-Smith")
+    assert list(lists.barred_list_public_search(given_name="ann")) == [ann]
+    assert not lists.barred_list_public_search(family_name="love").exists()
+    assert not lists.barred_list_public_search().exists()
+    assert not lists.barred_list_public_search(given_name="  ", family_name="").exists()
+    edge = public_entry("Edge Case", publish_until=TODAY)  # the last day of publication still shows
+    assert list(lists.barred_list_public_search(family_name="case")) == [edge]
+
+
+def test_the_public_row_holds_nothing_but_the_published_fields():
+    row = lists.public_row(public_entry(standards=["SPB-DC", "SPB-HI"]))
+    assert row == {"name": "Marlowe Quenby", "force": "Metropolitan Police Service", "rank": "Sergeant",
+                   "decided_on": dt.date(2024, 4, 10), "standards": ["Discreditable conduct", "Honesty and integrity"],
+                   "basis": "Dismissed"}
