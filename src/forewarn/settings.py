@@ -212,6 +212,28 @@ FOREWARN_MAX_UPLOAD_BYTES = env.int("FOREWARN_MAX_UPLOAD_BYTES", default=20 * 10
 # The address complainants are given in letters for following their complaint (/follow/).
 FOREWARN_PUBLIC_URL = env.str("FOREWARN_PUBLIC_URL", default="http://127.0.0.1:8000")
 
+# Outgoing mail (register alerts, complainants' codes): Django's SMTP settings from the environment.
+# A timeout, so a mail server that stops answering cannot stall the notification worker.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# The register's notification worker (`forewarn worker`, register/worker.py; docs/notifications.md).
+# Retry n waits base × 2^(n-1) seconds (less up to 10 % jitter), at most the cap; after the last
+# attempt a message is a dead letter (`forewarn outbox dead`, `forewarn outbox retry`).
+FOREWARN_OUTBOX_BACKOFF_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_SECONDS", default=30.0)
+FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
+FOREWARN_OUTBOX_MAX_ATTEMPTS = env.int("FOREWARN_OUTBOX_MAX_ATTEMPTS", default=8)
+# How long a claimed batch is the claiming worker's; longer than a batch takes to deliver
+# (batch × webhook timeout), or a slow batch's tail is sent twice (harmless, keyed, but wasteful).
+FOREWARN_OUTBOX_LEASE_SECONDS = env.float("FOREWARN_OUTBOX_LEASE_SECONDS", default=120.0)
+FOREWARN_WEBHOOK_TIMEOUT_SECONDS = env.float("FOREWARN_WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# Plain http is refused for webhooks (personal data) except to this machine in development and tests.
+FOREWARN_WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("FOREWARN_WEBHOOK_ALLOW_HTTP_LOOPBACK", default=DEBUG)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
