@@ -230,21 +230,11 @@ def _webhook_endpoint(world: World):
         defaults={"url": "https://matrix.example/hook", "secret": "fwhk_matrix"})[0]
 
 
-def _webhook_endpoint(world: World):
-    """The world's force's webhook endpoint (register.webhooks.manage: its own organisation's only)."""
-    from forewarn.register.models import WebhookEndpoint
-
-    return WebhookEndpoint.objects.get_or_create(
-        organisation_id=world.case.organisation_id, unit="standards",
-        defaults={"url": "https://matrix.example/hook", "secret": "fwhk_matrix"})[0]
-
-
 def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str, Any]:
     values = {"case_id": world.case.pk, "allegation_id": world.allegation.pk, "subject_id": world.subject.pk,
               "subject_allegation_id": world.subject.pk, "person_id": world.person.pk,
               "proceeding_id": world.proceeding.pk, "challenge_id": world.challenge.pk,
               "document_id": world.document.pk, "list_entry_id": _list_entry(world).pk, "alert_id": world.alert.pk,
-              "webhook_id": _webhook_endpoint(world).pk,
               "webhook_id": _webhook_endpoint(world).pk,
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
@@ -285,9 +275,6 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/register/lists/{list_entry_id}/report"): {"reported_on": on, "conduct_description": "Matrix."},
         ("POST", "/api/register/lists/{list_entry_id}/publication"): {"publish": False, "reason": "national_security"},
         ("POST", "/api/register/lists/{list_entry_id}/removal"): {"reason": "entered_in_error", "note": "Matrix."},
-        ("POST", "/api/register/webhooks"): {"unit": "standards", "url": "https://matrix.example/new"},
-        ("POST", "/api/register/webhooks/{webhook_id}/rotate"): {},
-        ("POST", "/api/register/webhooks/{webhook_id}/deactivate"): {},
         ("POST", "/api/register/webhooks"): {"unit": "standards", "url": "https://matrix.example/new"},
         ("POST", "/api/register/webhooks/{webhook_id}/rotate"): {},
         ("POST", "/api/register/webhooks/{webhook_id}/deactivate"): {},
