@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -454,6 +455,15 @@ def test_every_pair_is_allowed_or_refused_as_the_table_says(aa, college, source,
 
 def test_the_table_names_only_the_audit_actions_the_alerts_listen_for():
     assert {f"list_entry.{a}" for a in lists.TRANSITIONS.values()} | {"list_entry.open"} <= set(LIST_ACTIONS)
+
+
+def test_the_docs_draw_every_transition():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "lists.md").read_text(encoding="utf-8")
+    for (source, target), action in lists.TRANSITIONS.items():
+        assert f"    {source} --> {target} : list_entry.{action}\n" in text
+    for (source, target) in itertools.product(S.values, S.values):
+        if (source, target) not in lists.TRANSITIONS:
+            assert f"{source} --> {target}" not in text
 
 
 # -- who sees what ----------------------------------------------------------------------------------------------

@@ -225,3 +225,18 @@ def test_api_report_publication_and_removal(aa, college):
     actions = list(change_events().filter(object_type="register.listentry").order_by("id")
                    .values_list("action", flat=True))
     assert actions == ["list_entry.open", "list_entry.list", "list_entry.publication", "list_entry.remove"]
+
+
+def test_the_demo_scenario_officer_is_on_the_public_barred_list():
+    from forewarn.demo import demo_actors, demo_users_create
+    from forewarn.demo.scenarios import load_scenarios
+
+    users = {u.username: u for u in demo_users_create()}
+    assert users["college-admin"].organisation == "COP"
+    load_scenarios(demo_actors())
+    entry = ListEntry.objects.get(kind="barred")
+    assert (entry.basis, entry.status, entry.decided_on, entry.reported_on, entry.publish_until) == (
+        "would_have_been_dismissed", "listed", dt.date(2025, 6, 20), dt.date(2025, 6, 25), dt.date(2030, 6, 20))
+    assert not ListEntry.objects.filter(kind="advisory").exists()  # the first case had concluded when he left
+    text = Client().get(PUBLIC, {"family_name": "Calloway"}).content.decode()
+    assert "Damian Rhys Calloway" in text and "Metropolitan Police Service" in text
