@@ -7,7 +7,7 @@ Drops and recreates the named database, migrates, generates fictional data with 
 generator, reports the load rate (allegations/s = allegations loaded / wall seconds of the load,
 with and without the workforce stage), the load's stages and the CPU seconds each process spent,
 verifies the audit hash chain over the loaded events, then times ~200 requests each of a case
-page, a person page and the case-list API with django.test.Client (signed in as a Metropolitan
+page, a person page, the case-list API and the register's cross-force person history API with django.test.Client (signed in as a Metropolitan
 Police professional standards user) and appends the figures, with the machine, its load average
 and the date, to docs/benchmarks.md.
 """
@@ -187,11 +187,18 @@ def main() -> None:
     rng = random.Random(args.seed)
     met_cases = list(Case.objects.filter(organisation__code="MET").values_list("id", flat=True)[:50_000])
     met_people = list(Appointment.objects.filter(organisation__code="MET").values_list("person_id", flat=True)[:50_000])
+    # People with a history (one or more allegations), for the register history API (issue #4 §5).
+    from forewarn.cases.models import SubjectAllegation
+
+    with_history = list(SubjectAllegation.objects.filter(person_id__in=met_people[:20_000])
+                        .values_list("person_id", flat=True).distinct()[:5_000]) or met_people
     n = args.requests
     timings = {
         "case page `/cases/<id>/`": _time(client, [f"/cases/{rng.choice(met_cases)}/" for _ in range(n)]),
         "person page `/people/<id>/`": _time(client, [f"/people/{rng.choice(met_people)}/" for _ in range(n)]),
         "case-list API `/api/cases`": _time(client, ["/api/cases"] * n),
+        "register history API `/api/register/people/<id>` (target p95 < 50 ms)": _time(
+            client, [f"/api/register/people/{rng.choice(with_history)}" for _ in range(n)]),
     }
     for name, t in timings.items():
         print(f"{name}: p50 {t['p50']:.1f} ms, p95 {t['p95']:.1f} ms, statuses {t['statuses']}")

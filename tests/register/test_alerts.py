@@ -305,3 +305,10 @@ def test_rule_changes_by_national_administrators_only(officer, met_handler):
     allegation = _allegation(met_handler, category="vehicles", subcategory="", standards=("SPB-DR",))
     case_services.subject_add(actor=met_handler, allegation_id=allegation.id, person_id=officer.id)
     assert Alert.objects.get().reasons == ["Use of police vehicles"]
+
+
+def test_alert_records_the_audit_event_that_caused_it(officer, met_handler):
+    allegation = _allegation(met_handler)
+    subject = case_services.subject_add(actor=met_handler, allegation_id=allegation.id, person_id=officer.id)
+    event = Event.objects.get(action="subject.add", object_id=subject.id)
+    assert event.data["alerts_raised"] == [Alert.objects.get().id]

@@ -51,16 +51,20 @@ class Event(models.Model):
     occurred_on = models.DateField(help_text="The date the step took effect (may be historic).")
     # Indexes cost every request (reads are events too): actor and case are served by the composite
     # indexes below, so their foreign keys carry none of their own.
+    # No database constraints on these keys (Django still refuses to delete what they name): an
+    # append holds the chain's lock until commit, and a foreign-key check takes a key-share lock on
+    # the case (or user) row, which waits behind any transaction holding that row FOR UPDATE while it
+    # queues for the chain lock: a deadlock (two writers on one case; benchmarks/notification_latency.py).
     actor = models.ForeignKey("organisations.User", null=True, on_delete=models.PROTECT, related_name="+",
-                              db_index=False)
+                              db_index=False, db_constraint=False)
     organisation = models.ForeignKey("organisations.Organisation", null=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_constraint=False)
     kind = models.CharField(max_length=10, choices=EventKind.choices, default=EventKind.CHANGE)
     action = models.CharField(max_length=80)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
     case = models.ForeignKey("cases.Case", null=True, on_delete=models.PROTECT, related_name="events",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     from_state = models.CharField(max_length=40, blank=True)
     to_state = models.CharField(max_length=40, blank=True)
     data = CanonicalJSONField(default=dict, blank=True)  # the step's data as submitted

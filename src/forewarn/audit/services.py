@@ -14,6 +14,7 @@ import functools
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -87,6 +88,13 @@ def _append_postgresql(rows: list[dict], *, durable: bool) -> list[Event]:
     for row in chain.complete_all(rows):
         payload.append({name: _json_value(name, row[name]) for name in chain.HASHED_FIELDS[1:]})
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at COMMIT, each taking
+            # a key-share lock on the row it names, while this transaction already holds the chain
+            # lock taken below. A writer holding that row FOR UPDATE (allegation_add locks its case)
+            # and queued for the chain lock then deadlocks with us. Checking now, before the chain
+            # lock, keeps every row lock ahead of it (found by benchmarks/notification_latency.py).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SELECT * FROM forewarn_audit_append(%s::jsonb, %s, %s)",
                        [json.dumps(payload, ensure_ascii=False), CHAIN_LOCK_KEY, durable])
         sealed = cursor.fetchall()
@@ -122,11 +130,15 @@ def event_record(
 ) -> Event:
     """Append one change event. Call inside the transaction of the change it records.
 
-    The event is then offered to the register (`register.alerts.alerts_for_event`), in the same
+    The event is first offered to the register (`register.alerts.alerts_for_event`), in the same
     transaction: an alert and its outbox rows commit or roll back with the change (transactional
-    outbox), and no path that records a change can skip the register.
+    outbox), and no path that records a change can skip the register. The alerts it raised are
+    named in the event's data (hash-chained provenance). The register goes first because the
+    append holds the audit chain's lock until commit: writing alert rows after it (a foreign-key
+    check takes a key-share lock on the case row) deadlocked against a transaction that held the
+    case FOR UPDATE and queued for the chain lock (found by benchmarks/notification_latency.py).
     """
-    event = _append([{
+    row = {
         **_actor_fields(actor),
         "kind": EventKind.CHANGE,
         "action": action,
@@ -139,11 +151,13 @@ def event_record(
         "data": data or {},
         "changes": changes or {},
         "reason": reason,
-    }])[0]
+    }
     from forewarn.register.alerts import alerts_for_event  # the register sits above audit
 
-    alerts_for_event(event=event, obj=obj)
-    return event
+    raised = alerts_for_event(event=SimpleNamespace(pk=None, **row), obj=obj)
+    if raised:
+        row["data"] = {**row["data"], "alerts_raised": raised}
+    return _append([row])[0]
 
 
 def read_record(*, actor, obj, case=None, reason: str = "", data: dict | None = None,

@@ -29,6 +29,7 @@ link only: e-mail is not a secure channel) and by signed webhook.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
@@ -60,6 +61,8 @@ from forewarn.register.models import (
 )
 
 ACKNOWLEDGE_WITHIN_WORKING_DAYS = 2
+# The alerts raised while one event is handled (alerts_for_event collects them to link the event).
+_raised: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("forewarn_alerts_raised", default=None)
 # The roles that read and acknowledge each unit's alerts (permissions.ALERT_READERS split by unit).
 UNIT_ROLES: dict[str, frozenset[str]] = {
     Unit.PROFESSIONAL_STANDARDS: permissions.FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS},
@@ -194,7 +197,6 @@ def alert_raise(
     reasons: list[str] | None = None,
     case=None,
     subject_allegation=None,
-    source_event_id: int | None = None,
     receiving_organisation_id: int | None = None,
 ) -> Alert | None:
     """Record an alert, its recipients and their outbox rows, in the caller's transaction.
@@ -208,7 +210,10 @@ def alert_raise(
     targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
     alert = Alert.objects.create(
         person_id=person_id, trigger=trigger, dedupe_key=dedupe_key, occurred_on=occurred_on, summary=summary,
-        reasons=reasons or [], case=case, subject_allegation=subject_allegation, source_event_id=source_event_id)
+        reasons=reasons or [], case=case, subject_allegation=subject_allegation)
+    collected = _raised.get()
+    if collected is not None:
+        collected.append(alert.pk)
     if not targets:
         # Kept: the person's history shows it, and a force that opens an application later sees it.
         return alert
@@ -219,6 +224,11 @@ def alert_raise(
                                                   unit=target.unit, basis=target.basis, acknowledge_by=due)
         _queue(recipient, unit=target.unit, mail_role=UNIT_MAIL_ROLE[target.unit], purpose="alert", now=now)
     return alert
+
+
+def _once() -> str:
+    """A key part for an alert raised once per event (the event has no id yet)."""
+    return uuid.uuid4().hex
 
 
 def _subjects(**filters) -> list:
@@ -246,7 +256,7 @@ def _raise_serious(subjects: list, event) -> None:
             alert_raise(person_id=subject.person_id, trigger=AlertTrigger.SERIOUS_ALLEGATION,
                         dedupe_key=f"serious:{subject.pk}:{subject.person_id}", occurred_on=event.occurred_on,
                         summary={"entry": subject_entry(subject)}, reasons=reasons, case=subject.case,
-                        subject_allegation=subject, source_event_id=event.pk)
+                        subject_allegation=subject)
 
 
 def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
@@ -254,9 +264,9 @@ def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
     alerted = _alerted(s.pk for s in subjects)
     chosen = [s for s in subjects if s.pk in alerted]
     for subject, entry in zip(chosen, subject_entries(chosen), strict=True):
-        alert_raise(person_id=subject.person_id, trigger=trigger, dedupe_key=f"{trigger}:{subject.pk}:{event.pk}",
+        alert_raise(person_id=subject.person_id, trigger=trigger, dedupe_key=f"{trigger}:{subject.pk}:{_once()}",
                     occurred_on=event.occurred_on, summary={"entry": entry, "change": note}, reasons=[note],
-                    case=subject.case, subject_allegation=subject, source_event_id=event.pk)
+                    case=subject.case, subject_allegation=subject)
 
 
 # -- handlers by audit action ------------------------------------------------------------------
@@ -311,7 +321,7 @@ def _on_appointment(event, obj) -> None:
     alert_raise(person_id=obj.person_id, trigger=AlertTrigger.TRANSFER, dedupe_key=f"transfer:{obj.pk}",
                 occurred_on=obj.start_date, summary={"history": subject_entries(subjects), "list_entries": lists},
                 reasons=[f"Joined {obj.organisation.code} on {obj.start_date.isoformat()}"],
-                receiving_organisation_id=obj.organisation_id, source_event_id=event.pk)
+                receiving_organisation_id=obj.organisation_id)
 
 
 def _on_list_entry(event, obj) -> None:
@@ -320,9 +330,8 @@ def _on_list_entry(event, obj) -> None:
     summary = {"list_entry": {"kind": obj.kind, "basis": obj.basis, "status": obj.status,
                               "decided_on": obj.decided_on.isoformat(), "organisation": obj.organisation.code,
                               "standards": list(obj.standards), "contact": obj.organisation.standards_contact}}
-    alert_raise(person_id=obj.person_id, trigger=AlertTrigger.LIST_ENTRY, dedupe_key=f"list:{obj.pk}:{event.pk}",
-                occurred_on=event.occurred_on, summary=summary, reasons=[note], case=obj.case,
-                source_event_id=event.pk)
+    alert_raise(person_id=obj.person_id, trigger=AlertTrigger.LIST_ENTRY, dedupe_key=f"list:{obj.pk}:{_once()}",
+                occurred_on=event.occurred_on, summary=summary, reasons=[note], case=obj.case)
 
 
 HANDLERS: dict[str, Callable] = {
@@ -348,11 +357,22 @@ HANDLERS: dict[str, Callable] = {
 }
 
 
-def alerts_for_event(*, event, obj) -> None:
-    """Raise whatever alerts a change event calls for (called by audit.services.event_record)."""
+def alerts_for_event(*, event, obj) -> list[int]:
+    """Raise whatever alerts a change event calls for; the ids of the alerts raised.
+
+    Called by audit.services.event_record with the event about to be appended (no id yet), which
+    then names these alerts in its data: see there why the register goes before the chain's lock.
+    """
     handler = HANDLERS.get(event.action)
-    if handler is not None:
+    if handler is None:
+        return []
+    raised: list[int] = []
+    _raised.set(raised)
+    try:
         handler(event, obj)
+    finally:
+        _raised.set(None)
+    return raised
 
 
 # -- inbox, acknowledgement, escalation -----------------------------------------------------------

@@ -185,8 +185,7 @@ class Alert(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     subject_allegation = models.ForeignKey("cases.SubjectAllegation", null=True, blank=True,
                                            on_delete=models.PROTECT, related_name="+")
-    # The audit event that caused it: the alert's provenance, and the key that makes it happen once.
-    source_event_id = models.BigIntegerField(null=True, blank=True)
+    # Raised once per key. Its provenance is the audit event that names it (data["alerts_raised"]).
     dedupe_key = models.CharField(max_length=120, unique=True)
     occurred_on = models.DateField()
     reasons = models.JSONField(default=list, help_text="Which rules matched, in words.")
