@@ -157,7 +157,7 @@ def main() -> None:
         Case(organisation=orgs["MET"], reference=f"MET-2026-{i:05d}", case_type=CaseType.COMPLAINT,
              status=CaseStatus.RECEIVED, status_since=dt.date(2026, 1, 5), regime=regime_for(dt.date(2026, 1, 5)),
              came_to_attention_on=dt.date(2026, 1, 5), summary="Fictional benchmark case.")
-        for i in range(total // 10 + 1)])
+        for i in range(total + 1)])
     connection.close()
 
     log_path = ROOT / "var" / f"latency-{os.getpid()}.log"
@@ -189,7 +189,7 @@ def main() -> None:
             else:
                 behind.append(-delay)
             allegation = case_services.allegation_add(
-                actor=recorder, case_id=cases[i // 10].id, category="sexual_conduct", subcategory="Sexual harassment",
+                actor=recorder, case_id=cases[i].id, category="sexual_conduct", subcategory="Sexual harassment",
                 standards=["SPB-DC"], description="Fictional benchmark allegation.")
             subject = case_services.subject_add(actor=recorder, allegation_id=allegation.id,
                                                 person_id=people[i % len(people)].id)

@@ -168,20 +168,32 @@ def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: in
     return list(found.values())
 
 
-def _mail_to(organisation_id: int, role: str) -> list[str]:
-    return sorted(set(User.objects.filter(organisation_id=organisation_id, is_active=True, roles__role=role)
-                      .exclude(email="").values_list("email", flat=True)))
+def _queue(recipients: list[AlertRecipient], *, mail_role_of: Callable[[AlertRecipient], str], purpose: str,
+           now: dt.datetime, endpoint_unit_of: Callable[[AlertRecipient], str]) -> int:
+    """Outbox rows for some recipients: each active webhook of the unit, and each person to e-mail.
 
-
-def _queue(recipient: AlertRecipient, *, unit: str, mail_role: str, purpose: str, now: dt.datetime) -> int:
-    """Outbox rows for one recipient: each active webhook of the unit, and each person to e-mail."""
-    rows = [OutboxMessage(recipient=recipient, purpose=purpose, channel=Channel.WEBHOOK, endpoint=endpoint,
-                          idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
-            for endpoint in WebhookEndpoint.objects.filter(organisation_id=recipient.organisation_id, unit=unit,
-                                                           active=True)]
-    rows += [OutboxMessage(recipient=recipient, purpose=purpose, channel=Channel.EMAIL, email=address,
-                           idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
-             for address in _mail_to(recipient.organisation_id, mail_role)]
+    Three queries however many recipients (endpoints, addresses, one insert): this runs inside the
+    transaction of the change that raised the alert, so it must stay short.
+    """
+    if not recipients:
+        return 0
+    org_ids = {r.organisation_id for r in recipients}
+    endpoints: dict[tuple[int, str], list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(organisation_id__in=org_ids, active=True).order_by("id"):
+        endpoints.setdefault((endpoint.organisation_id, endpoint.unit), []).append(endpoint)
+    roles = {mail_role_of(r) for r in recipients}
+    addresses: dict[tuple[int, str], set[str]] = {}
+    for org_id, role, email in (User.objects.filter(organisation_id__in=org_ids, is_active=True, roles__role__in=roles)
+                                .exclude(email="").values_list("organisation_id", "roles__role", "email")):
+        addresses.setdefault((org_id, role), set()).add(email)
+    rows = []
+    for r in recipients:
+        rows += [OutboxMessage(recipient=r, purpose=purpose, channel=Channel.WEBHOOK, endpoint=endpoint,
+                               idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
+                 for endpoint in endpoints.get((r.organisation_id, endpoint_unit_of(r)), [])]
+        rows += [OutboxMessage(recipient=r, purpose=purpose, channel=Channel.EMAIL, email=address,
+                               idempotency_key=uuid.uuid4().hex, next_attempt_at=now)
+                 for address in sorted(addresses.get((r.organisation_id, mail_role_of(r)), ()))]
     OutboxMessage.objects.bulk_create(rows)
     return len(rows)
 
@@ -218,11 +230,11 @@ def alert_raise(
         # Kept: the person's history shows it, and a force that opens an application later sees it.
         return alert
     due = calendar.add_working_days(today, ACKNOWLEDGE_WITHIN_WORKING_DAYS)
-    now = timezone.now()
-    for target in targets:
-        recipient = AlertRecipient.objects.create(alert=alert, organisation_id=target.organisation_id,
-                                                  unit=target.unit, basis=target.basis, acknowledge_by=due)
-        _queue(recipient, unit=target.unit, mail_role=UNIT_MAIL_ROLE[target.unit], purpose="alert", now=now)
+    recipients = AlertRecipient.objects.bulk_create([
+        AlertRecipient(alert=alert, organisation_id=t.organisation_id, unit=t.unit, basis=t.basis, acknowledge_by=due)
+        for t in targets])
+    _queue(recipients, mail_role_of=lambda r: UNIT_MAIL_ROLE[r.unit], endpoint_unit_of=lambda r: r.unit,
+           purpose="alert", now=timezone.now())
     return alert
 
 
@@ -449,11 +461,12 @@ def alerts_escalate_overdue(*, now: dt.datetime | None = None) -> int:
         overdue = list(AlertRecipient.objects.select_for_update()
                        .filter(acknowledged_at__isnull=True, escalated_at__isnull=True, acknowledge_by__lt=today)
                        .order_by("id"))
+        # To the head of professional standards, and the standards unit's webhooks, whichever unit missed it.
+        _queue(overdue, mail_role_of=lambda r: Role.HEAD_OF_STANDARDS,
+               endpoint_unit_of=lambda r: Unit.PROFESSIONAL_STANDARDS, purpose="escalation", now=now)
         for recipient in overdue:
             recipient.escalated_at = now
             recipient.save(update_fields=["escalated_at"])
-            _queue(recipient, unit=Unit.PROFESSIONAL_STANDARDS, mail_role=Role.HEAD_OF_STANDARDS,
-                   purpose="escalation", now=now)
             event_record(actor=None, action="register.alert.escalate", obj=recipient, case=None,
                          data={"alert_id": recipient.alert_id, "organisation_id": recipient.organisation_id,
                                "unit": recipient.unit, "acknowledge_by": recipient.acknowledge_by.isoformat()})
