@@ -230,12 +230,30 @@ def _webhook_endpoint(world: World):
         defaults={"url": "https://matrix.example/hook", "secret": "fwhk_matrix"})[0]
 
 
+def _register_records(world: World) -> dict[str, int]:
+    """The world's force's vetting application and check for the person, and a request from another
+    force (Surrey) for the world's case file (register.checks, register.disclosures)."""
+    from forewarn.register.models import Application, DisclosureRequest, RegisterCheck
+
+    force_id = world.case.organisation_id
+    application = Application.objects.get_or_create(organisation_id=force_id, person=world.person, kind="vetting",
+                                                     defaults={"opened_on": timezone.localdate()})[0]
+    check = RegisterCheck.objects.get_or_create(
+        organisation_id=force_id, lawful_basis="vetting_review", purpose="Matrix check.", application_kind="vetting",
+        defaults={"matches": [{"person_id": world.person.pk, "evidence": [], "application_id": application.pk}]})[0]
+    disclosure = DisclosureRequest.objects.get_or_create(
+        case=world.case, defaults={"requesting_organisation": org("SUR"), "owning_organisation_id": force_id,
+                                   "person": world.person, "subject_allegation": world.subject,
+                                   "reason": "Matrix request."})[0]
+    return {"application_id": application.pk, "check_id": check.pk, "disclosure_id": disclosure.pk}
+
+
 def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str, Any]:
     values = {"case_id": world.case.pk, "allegation_id": world.allegation.pk, "subject_id": world.subject.pk,
               "subject_allegation_id": world.subject.pk, "person_id": world.person.pk,
               "proceeding_id": world.proceeding.pk, "challenge_id": world.challenge.pk,
               "document_id": world.document.pk, "list_entry_id": _list_entry(world).pk, "alert_id": world.alert.pk,
-              "webhook_id": _webhook_endpoint(world).pk,
+              "webhook_id": _webhook_endpoint(world).pk, **_register_records(world),
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
               **variant}
@@ -247,7 +265,8 @@ def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str,
 
 # Operations whose URL names no record but whose body does: the guard checks the role, the service the
 # scope of what the body names (NotFound, as everywhere).
-BODY_NAMES_RECORDS = {("POST", "/api/proceedings"), ("POST", "/api/list-referrals")}
+BODY_NAMES_RECORDS = {("POST", "/api/proceedings"), ("POST", "/api/list-referrals"),
+                      ("POST", "/api/register/disclosures")}
 
 
 def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
@@ -258,6 +277,15 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
                                  "organisation_id": world.case.organisation_id},
         ("POST", "/api/cases/{case_id}/parties"): {"role": "witness", "full_name": "Matrix Witness"},
         ("POST", "/api/register/alerts/{alert_id}/acknowledge"): {"note": "Seen."},
+        ("POST", "/api/register/checks"): {"lawful_basis": "vetting_review", "purpose": "Matrix check purpose.",
+                                           "application_kind": "vetting", "person_id": world.person.pk},
+        ("POST", "/api/register/applications"): {"person_id": world.person.pk, "kind": "transfer",
+                                                 "reason": "Matrix application."},
+        ("POST", "/api/register/applications/{application_id}/close"): {"outcome": "withdrawn"},
+        ("POST", "/api/register/disclosures"): {"subject_allegation_id": world.subject.pk,
+                                                "reason": "Matrix disclosure reason."},
+        ("POST", "/api/register/disclosures/{disclosure_id}/decide"): {"grant": False,
+                                                                       "reason": "Matrix decision reason."},
         ("POST", "/api/cases/{case_id}/allegations"): {"category": "property", "description": "Matrix."},
         ("POST", "/api/allegations/{allegation_id}/subjects"): {"name_as_given": "Jones"},
         ("POST", "/api/subjects/{subject_id}/link"): {"person_id": world.person.pk},

@@ -238,7 +238,9 @@ def register_check_run(*, actor, lawful_basis: str, purpose: str, application_ki
     """Run a vetting or transfer check: record it, and open an application for every person matched."""
     organisation = _organisation_of(actor, "register.check")
     errors = _Errors()
-    basis = errors.guard("lawful_basis", lambda: clean_choice(lawful_basis, LawfulBasis, field="lawful_basis"))
+    basis = errors.guard("lawful_basis", lambda: clean_choice(
+        clean_text(lawful_basis, field="lawful_basis", max_length=32, required=True), LawfulBasis,
+        field="lawful_basis"))
     purpose = errors.guard("purpose", lambda: clean_text(purpose, field="purpose", max_length=MAX_PURPOSE_LENGTH,
                                                          required=True))
     if purpose is not None and len(purpose) < MIN_PURPOSE_LENGTH:

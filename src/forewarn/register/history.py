@@ -33,6 +33,7 @@ from forewarn.cases.lifecycle import (
 )
 from forewarn.cases.models import Case, Severity, SubjectAllegation
 from forewarn.organisations import permissions
+from forewarn.register.disclosures import disclosure_status
 from forewarn.register.entries import subject_entries
 from forewarn.register.models import (
     Application,
@@ -165,10 +166,7 @@ def _event_items(events: list[Event]) -> tuple[dict[int, list[dict]], dict[int, 
 def _disclosure_state(request: DisclosureRequest | None, now: dt.datetime) -> dict | None:
     if request is None:
         return None
-    status = request.status
-    if status == DisclosureStatus.GRANTED and request.expires_at and request.expires_at <= now:
-        status = "expired"
-    return {"id": request.pk, "status": status, "requested_at": request.created_at.isoformat(),
+    return {"id": request.pk, "status": disclosure_status(request, now), "requested_at": request.created_at.isoformat(),
             "expires_at": _iso(request.expires_at)}
 
 
