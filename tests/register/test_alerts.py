@@ -312,3 +312,23 @@ def test_alert_records_the_audit_event_that_caused_it(officer, met_handler):
     subject = case_services.subject_add(actor=met_handler, allegation_id=allegation.id, person_id=officer.id)
     event = Event.objects.get(action="subject.add", object_id=subject.id)
     assert event.data["alerts_raised"] == [Alert.objects.get().id]
+
+
+def test_one_follow_up_per_person_for_a_change_touching_several_allegations(officer, met_handler):
+    from forewarn.cases.lifecycle import CASE_SUSPENSION_MACHINE
+    from forewarn.core.lifecycle import run_transition
+
+    first = _allegation(met_handler)
+    case = first.case
+    second = _allegation(met_handler, category="discriminatory", subcategory="Race", case=case)
+    for allegation in (first, second):
+        case_services.subject_add(actor=met_handler, allegation_id=allegation.id, person_id=officer.id)
+    assert Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION).count() == 2
+    aa = make_user(Role.APPROPRIATE_AUTHORITY, organisation="MET")
+    # Straight to an investigation (the steps there are the lifecycle tests' business).
+    type(case).objects.filter(pk=case.pk).update(status="under_investigation", status_since=dt.date(2024, 1, 20))
+    run_transition(machine=CASE_SUSPENSION_MACHINE, obj_id=case.id, actor=aa, action="suspend",
+                   payload={"reasons": "Criminal trial pending (fictional)."}, on=dt.date(2024, 2, 1))
+    suspension = Alert.objects.get(trigger=AlertTrigger.SUSPENSION)
+    assert suspension.reasons == ["Investigation suspended"]
+    assert len(suspension.summary["entries"]) == 2 and suspension.subject_allegation_id is None

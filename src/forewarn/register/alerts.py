@@ -272,13 +272,21 @@ def _raise_serious(subjects: list, event) -> None:
 
 
 def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
-    """A follow-up alert (severity, suspension, outcome) for each subject already alerted as serious."""
+    """A follow-up alert (severity, suspension, outcome) about allegations already alerted as serious:
+    one per person, however many of their allegations the change touched (a hearing decides eight
+    allegations in one outcome)."""
     alerted = _alerted(s.pk for s in subjects)
     chosen = [s for s in subjects if s.pk in alerted]
+    by_person: dict[int, list[tuple]] = {}
     for subject, entry in zip(chosen, subject_entries(chosen), strict=True):
-        alert_raise(person_id=subject.person_id, trigger=trigger, dedupe_key=f"{trigger}:{subject.pk}:{_once()}",
-                    occurred_on=event.occurred_on, summary={"entry": entry, "change": note}, reasons=[note],
-                    case=subject.case, subject_allegation=subject)
+        by_person.setdefault(subject.person_id, []).append((subject, entry))
+    for person_id, items in by_person.items():
+        first = items[0][0]
+        summary = ({"entry": items[0][1], "change": note} if len(items) == 1
+                   else {"entries": [entry for _, entry in items], "change": note})
+        alert_raise(person_id=person_id, trigger=trigger, dedupe_key=f"{trigger}:{person_id}:{_once()}",
+                    occurred_on=event.occurred_on, summary=summary, reasons=[note], case=first.case,
+                    subject_allegation=first if len(items) == 1 else None)
 
 
 # -- handlers by audit action ------------------------------------------------------------------
