@@ -216,3 +216,27 @@ def test_closing_an_application(vetting, officer):
         checks.application_close(actor=vetting, application_id=application.pk, outcome="refused")
     assert checks.applications_list(actor=vetting) == []
     assert [a.pk for a in checks.applications_list(actor=vetting, include_closed=True)] == [application.pk]
+
+
+def test_the_readme_tour_check_on_the_demo_scenario():
+    """README: met-vetting checks Stuart Pellow (scenario B) and sees Kent's entry; kent-psd decides the request."""
+    from forewarn.demo import demo_actors, demo_users_create
+    from forewarn.demo.scenarios import load_scenarios
+    from forewarn.organisations.models import User
+    from forewarn.register import disclosures
+
+    demo_users_create()
+    scenario = load_scenarios(demo_actors())["b"]
+    met_vetting = User.objects.get(username="met-vetting")
+    check = _check(met_vetting, given_name="Stuart", family_name="Pellow", date_of_birth=dt.date(1985, 8, 30),
+                   previous_forces=["KEN"], application_kind="transfer", lawful_basis="transfer_vetting")
+    assert _matched(check) == [scenario["person"].pk]
+    assert check.matches[0]["evidence"][-1] == "served in KEN 2011–2018"
+    _, (shown,) = checks.check_result(actor=met_vetting, check_id=check.pk)
+    (entry,) = shown.history.entries
+    assert entry["organisation"]["code"] == "KEN" and entry["may_request_disclosure"]
+    request = disclosures.disclosure_request(actor=met_vetting, subject_allegation_id=entry["subject_allegation_id"],
+                                             reason="Transfer vetting: the Kent allegation.")
+    decided = disclosures.disclosure_decide(actor=User.objects.get(username="kent-psd"), disclosure_id=request.pk,
+                                            grant=True, reason="Relevant to the transfer decision.")
+    assert decided.status == "granted" and decided.case == scenario["case"]
