@@ -77,6 +77,20 @@ EXPECTED_ROUTES = {
     ("post", "/api/cases/{case_id}/break-glass"), ("get", "/api/break-glass"),
     ("get", "/api/proceedings/{proceeding_id}/panel"), ("post", "/api/proceedings/{proceeding_id}/panel"),
     ("delete", "/api/proceedings/{proceeding_id}/panel/{user_id}"),
+    # The register: history, checks, applications, disclosure requests.
+    ("get", "/api/register/people/{person_id}"), ("post", "/api/register/checks"),
+    ("get", "/api/register/checks/{check_id}"), ("get", "/api/register/applications"),
+    ("post", "/api/register/applications"), ("post", "/api/register/applications/{application_id}/close"),
+    ("get", "/api/register/disclosures"), ("post", "/api/register/disclosures"),
+    ("post", "/api/register/disclosures/{disclosure_id}/decide"),
+    # The register: alerts, the barred and advisory lists, webhook endpoints.
+    ("get", "/api/register/alerts"), ("get", "/api/register/alerts/{alert_id}"),
+    ("post", "/api/register/alerts/{alert_id}/acknowledge"),
+    ("get", "/api/register/lists"), ("get", "/api/register/lists/{list_entry_id}"),
+    ("post", "/api/register/lists/{list_entry_id}/report"), ("post", "/api/register/lists/{list_entry_id}/publication"),
+    ("post", "/api/register/lists/{list_entry_id}/removal"),
+    ("get", "/api/register/webhooks"), ("post", "/api/register/webhooks"),
+    ("post", "/api/register/webhooks/{webhook_id}/rotate"), ("post", "/api/register/webhooks/{webhook_id}/deactivate"),
 }
 
 
