@@ -457,7 +457,8 @@ def test_the_worker_wakes_on_a_new_row(receiver):
     assert listener.open() is ON_POSTGRES
     listener.close()
     poll = 30.0 if ON_POSTGRES else 0.05
-    worker = Worker(WorkerOptions(poll_interval=poll, escalate_every=3600), report=lambda line: None)
+    lines: list[str] = []
+    worker = Worker(WorkerOptions(poll_interval=poll, escalate_every=3600), report=lines.append)
     errors = []
 
     def run():
@@ -471,7 +472,9 @@ def test_the_worker_wakes_on_a_new_row(receiver):
     thread = threading.Thread(target=run, name="worker")
     thread.start()
     try:
-        time.sleep(0.3)  # let it reach its idle wait: a row arriving then must wake it
+        # Started, and so about to find the outbox empty and wait: the row below arrives during that wait
+        # (were it to arrive before, the first claim would take it and the test would still hold).
+        wait_for(lambda: any(line.startswith("Worker started") for line in lines), timeout=10, what="start")
         recipient, endpoint = build_recipient(), build_endpoint(receiver.url)
         started = time.monotonic()
         [message] = queue(recipient, endpoint=endpoint)
