@@ -24,8 +24,10 @@ _CONVERTER_SAMPLES = {"int": "1", "slug": "x", "str": "x", "path": "x",
                       "uuid": "00000000-0000-0000-0000-000000000001"}
 
 
-# Open to anyone: the staff sign-in page and the complainants' portal (which has its own sign-in).
+# Open to anyone: the staff sign-in page, the complainants' portal (which has its own sign-in) and the
+# published barred list (Police Act 1996 Part 4A: the College's public search; register.lists.public_q).
 PUBLIC_NAMESPACES = {"portal"}
+PUBLIC_URLS = {"/barred-list/"}
 
 
 def web_urls():
@@ -53,7 +55,7 @@ def is_public(url, view, namespace) -> bool:
     """Marked @login_not_required; only the sign-in page and the public portal may be."""
     if getattr(view, "login_required", True):
         return False
-    assert url == SIGN_IN or namespace in PUBLIC_NAMESPACES, f"{url} is open to anyone: is that intended?"
+    assert url in {SIGN_IN, *PUBLIC_URLS} or namespace in PUBLIC_NAMESPACES, f"{url} is open to anyone: is that intended?"
     return True
 
 
