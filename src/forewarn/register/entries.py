@@ -19,12 +19,28 @@ from forewarn.proceedings.services import CLOSED_SUBJECT_STATES
 _SUPERSEDED = frozenset({ProceedingStatus.REMITTED, ProceedingStatus.WITHDRAWN})
 
 
+# The columns an entry reads, for `.only()`: a history loads a person's every allegation, and
+# compiling and fetching the ~90 columns of three joined tables was a third of its time at national scale.
+ENTRY_FIELDS = (
+    "id", "case_id", "allegation_id", "person_id", "severity", "status", "finding", "criminal_status",
+    "case__id", "case__reference", "case__organisation_id", "case__came_to_attention_on", "case__restricted",
+    "case__case_type", "case__recorded_on", "case__suspension_status",
+    "case__organisation__id", "case__organisation__code", "case__organisation__name",
+    "case__organisation__standards_contact",
+    "allegation__id", "allegation__number", "allegation__category", "allegation__subcategory",
+    "allegation__standards", "allegation__flags",
+)
+
+
 def outcomes_for(subject_ids: Iterable[int]) -> dict[int, dict]:
     """The latest live proceeding outcome per subject-allegation id (one query)."""
     outcomes: dict[int, dict] = {}
     items = (ProceedingAllegation.objects.filter(subject_allegation_id__in=list(subject_ids))
              .exclude(proceeding__status__in=_SUPERSEDED)
-             .select_related("proceeding").order_by("proceeding__notice_on", "proceeding_id"))
+             .select_related("proceeding")
+             .only("subject_allegation_id", "finding", "proceeding__form", "proceeding__sanction",
+                   "proceeding__sanction_effective_on", "proceeding__status")
+             .order_by("proceeding__notice_on", "proceeding_id"))
     for item in items:
         p = item.proceeding
         outcomes[item.subject_allegation_id] = {

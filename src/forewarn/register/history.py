@@ -34,7 +34,7 @@ from forewarn.cases.lifecycle import (
 from forewarn.cases.models import Case, Severity, SubjectAllegation
 from forewarn.organisations import permissions
 from forewarn.register.disclosures import disclosure_status
-from forewarn.register.entries import subject_entries
+from forewarn.register.entries import ENTRY_FIELDS, subject_entries
 from forewarn.register.models import (
     Application,
     DisclosureRequest,
@@ -227,7 +227,7 @@ def person_register_history(*, actor, person_id: int) -> RegisterHistory:
     person_rels = person_relationships(organisation=organisation, appointments=appointments, on=today,
                                        open_application_kinds=[a.kind for a in own_applications if a.is_open])
     subjects = list(SubjectAllegation.objects.filter(person=person)
-                    .select_related("case", "case__organisation", "allegation")
+                    .select_related("case", "case__organisation", "allegation").only(*ENTRY_FIELDS)
                     .order_by("-case__came_to_attention_on", "allegation__number", "id"))
     requests = list(DisclosureRequest.objects.filter(person=person, requesting_organisation_id=org_id)
                     .order_by("created_at", "id")) if org_id else []
@@ -248,7 +248,10 @@ def person_register_history(*, actor, person_id: int) -> RegisterHistory:
     events = list(Event.objects.filter(
         Q(object_type="cases.subjectallegation", object_id__in=open_ids, action__in=SUBJECT_EVENT_ACTIONS)
         | Q(object_type="cases.case", object_id__in=open_cases, action__in=CASE_EVENT_ACTIONS),
-        kind=EventKind.CHANGE).select_related("organisation").order_by("occurred_on", "id")) if open_ids else []
+        kind=EventKind.CHANGE).select_related("organisation")
+        .only("action", "object_type", "object_id", "occurred_on", "data", "changes",
+              "organisation__code", "organisation__name")
+        .order_by("occurred_on", "id")) if open_ids else []
     severity, subject_suspensions, case_suspensions = _event_items(events)
 
     may_request = permissions.has_role_for(actor, "register.disclosure.request")
