@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "forewarn.documents",
     "forewarn.portal",
     "forewarn.register",
+    "forewarn.linkage",
     "forewarn.web",
 ]
 
@@ -227,6 +228,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 FOREWARN_OUTBOX_BACKOFF_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_SECONDS", default=30.0)
 FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
 FOREWARN_OUTBOX_MAX_ATTEMPTS = env.int("FOREWARN_OUTBOX_MAX_ATTEMPTS", default=8)
+# How long a process keeps the serious-allegation rules before reading them again (docs/alerts.md).
+FOREWARN_ALERT_RULES_CACHE_SECONDS = env.float("FOREWARN_ALERT_RULES_CACHE_SECONDS", default=5.0)
 # How long a claimed batch is the claiming worker's; longer than a batch takes to deliver
 # (batch × webhook timeout), or a slow batch's tail is sent twice (harmless, keyed, but wasteful).
 FOREWARN_OUTBOX_LEASE_SECONDS = env.float("FOREWARN_OUTBOX_LEASE_SECONDS", default=120.0)

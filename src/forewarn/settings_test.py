@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         except PermissionError:  # another user's live process
             pass
     DATABASES["default"]["TEST"] = {"NAME": str(_test_dir / f"forewarn-test-{os.getpid()}.sqlite3")}  # noqa: F405
+
+# Tests change the serious-allegation rules directly in the database: read them fresh every time.
+FOREWARN_ALERT_RULES_CACHE_SECONDS = 0

@@ -57,7 +57,11 @@ def case_get_for_actor(*, actor, case_id: int, reason: str | None = None) -> Cas
     the purpose is kept on the instance as `case.read_reason` for the read audit. Services that
     only look the case up pass nothing.
     """
-    case = Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(pk=case_id).first()
+    # order_by(): `.first()` would add the model's ordering, and ORDER BY … LIMIT 1 led PostgreSQL to
+    # walk the force's (organisation, came_to_attention_on) index filtering on id — every case of the
+    # force for one lookup (found by benchmarks/notification_latency.py) — instead of the primary key.
+    case = (Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(pk=case_id)
+            .order_by().first())
     if case is None:
         raise NotFound(f"No case with id {case_id}.")
     case.read_reason = restricted_read_reason(case, reason) if reason is not None else ""
@@ -116,7 +120,7 @@ def case_detail(*, actor, case_id: int, reason: str = "") -> dict:
 
 def allegation_get_for_actor(*, actor, allegation_id: int) -> Allegation:
     allegation = (Allegation.objects.filter(case_scope_q(actor, "case__")).select_related("case")
-                  .filter(pk=allegation_id).first())
+                  .filter(pk=allegation_id).order_by().first())  # by primary key (see case_get_for_actor)
     if allegation is None:
         raise NotFound(f"No allegation with id {allegation_id}.")
     return allegation
@@ -124,7 +128,7 @@ def allegation_get_for_actor(*, actor, allegation_id: int) -> Allegation:
 
 def subject_allegation_get_for_actor(*, actor, subject_allegation_id: int) -> SubjectAllegation:
     sa = (SubjectAllegation.objects.filter(case_scope_q(actor, "case__"))
-          .select_related("case", "allegation", "person").filter(pk=subject_allegation_id).first())
+          .select_related("case", "allegation", "person").filter(pk=subject_allegation_id).order_by().first())
     if sa is None:
         raise NotFound(f"No subject allegation with id {subject_allegation_id}.")
     return sa

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -91,9 +93,29 @@ def _matches(rule: AlertRule, subject) -> bool:
     return False
 
 
+# The enabled rules, kept for a few seconds: they are read on every identified subject, severity and
+# referral, and change a few times a year. A change made here applies at once in this process
+# (alert_rule_set clears it) and within FOREWARN_ALERT_RULES_CACHE_SECONDS (default 5) in every other.
+_rules_cache: tuple[float, list[AlertRule]] | None = None
+
+
+def enabled_rules() -> list[AlertRule]:
+    global _rules_cache
+    now = time.monotonic()
+    ttl = getattr(settings, "FOREWARN_ALERT_RULES_CACHE_SECONDS", 5.0)
+    if _rules_cache is None or now - _rules_cache[0] > ttl:
+        _rules_cache = (now, list(AlertRule.objects.filter(enabled=True)))
+    return _rules_cache[1]
+
+
+def rules_cache_clear() -> None:
+    global _rules_cache
+    _rules_cache = None
+
+
 def serious_reasons(subject, rules: Iterable[AlertRule] | None = None) -> list[str]:
     """Why this allegation is serious, in words (empty if it is not)."""
-    rules = list(AlertRule.objects.filter(enabled=True)) if rules is None else rules
+    rules = enabled_rules() if rules is None else rules
     return [rule.description for rule in rules if _matches(rule, subject)]
 
 
@@ -127,6 +149,7 @@ def alert_rule_set(*, actor, field: str, value: str, enabled: bool = True, descr
             rule.enabled = enabled
             rule.description = description or rule.description
             rule.save(update_fields=["enabled", "description", "updated_at"])
+        transaction.on_commit(rules_cache_clear)
         event_record(actor=actor, action="register.rule.set", obj=rule,
                      data={"field": field, "value": value, "enabled": enabled, "description": rule.description},
                      changes={} if before is None else {"enabled": [before[0], enabled]})
@@ -210,13 +233,14 @@ def alert_raise(
     case=None,
     subject_allegation=None,
     receiving_organisation_id: int | None = None,
+    key_checked: bool = False,
 ) -> Alert | None:
     """Record an alert, its recipients and their outbox rows, in the caller's transaction.
 
     Returns None if an alert with this key exists already (raised once, whatever retries the
     caller makes) or if nobody is to be told.
     """
-    if Alert.objects.filter(dedupe_key=dedupe_key).exists():
+    if not key_checked and Alert.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     today = timezone.localdate()
     targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
@@ -249,34 +273,37 @@ def _subjects(**filters) -> list:
                 .select_related("case", "case__organisation", "allegation"))
 
 
-def _alerted(subject_ids: Iterable[int]) -> set[int]:
-    return set(Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION, subject_allegation_id__in=list(subject_ids))
-               .values_list("subject_allegation_id", flat=True))
+def _alerted(subjects: list) -> set[tuple[int, int]]:
+    """(subject-allegation, person) pairs already alerted as serious (a subject re-linked to someone
+    else is a new allegation against that person)."""
+    return set(Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION,
+                                    subject_allegation_id__in=[s.pk for s in subjects])
+               .values_list("subject_allegation_id", "person_id"))
 
 
 def _raise_serious(subjects: list, event) -> None:
     """A serious-allegation alert for each identified subject now serious and not yet alerted."""
     if not subjects:
         return
-    rules = list(AlertRule.objects.filter(enabled=True))
-    already = _alerted(s.pk for s in subjects)
+    rules = enabled_rules()
+    already = _alerted(subjects)
     for subject in subjects:
-        if subject.pk in already:
+        if (subject.pk, subject.person_id) in already:
             continue
         reasons = serious_reasons(subject, rules)
         if reasons:
             alert_raise(person_id=subject.person_id, trigger=AlertTrigger.SERIOUS_ALLEGATION,
                         dedupe_key=f"serious:{subject.pk}:{subject.person_id}", occurred_on=event.occurred_on,
                         summary={"entry": subject_entry(subject)}, reasons=reasons, case=subject.case,
-                        subject_allegation=subject)
+                        subject_allegation=subject, key_checked=True)  # _alerted just looked
 
 
 def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
     """A follow-up alert (severity, suspension, outcome) about allegations already alerted as serious:
     one per person, however many of their allegations the change touched (a hearing decides eight
     allegations in one outcome)."""
-    alerted = _alerted(s.pk for s in subjects)
-    chosen = [s for s in subjects if s.pk in alerted]
+    alerted = _alerted(subjects)
+    chosen = [s for s in subjects if (s.pk, s.person_id) in alerted]
     by_person: dict[int, list[tuple]] = {}
     for subject, entry in zip(chosen, subject_entries(chosen), strict=True):
         by_person.setdefault(subject.person_id, []).append((subject, entry))
@@ -286,7 +313,7 @@ def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
                    else {"entries": [entry for _, entry in items], "change": note})
         alert_raise(person_id=person_id, trigger=trigger, dedupe_key=f"{trigger}:{person_id}:{_once()}",
                     occurred_on=event.occurred_on, summary=summary, reasons=[note], case=first.case,
-                    subject_allegation=first if len(items) == 1 else None)
+                    subject_allegation=first if len(items) == 1 else None, key_checked=True)  # a fresh key
 
 
 # -- handlers by audit action ------------------------------------------------------------------
@@ -351,7 +378,8 @@ def _on_list_entry(event, obj) -> None:
                               "decided_on": obj.decided_on.isoformat(), "organisation": obj.organisation.code,
                               "standards": list(obj.standards), "contact": obj.organisation.standards_contact}}
     alert_raise(person_id=obj.person_id, trigger=AlertTrigger.LIST_ENTRY, dedupe_key=f"list:{obj.pk}:{_once()}",
-                occurred_on=event.occurred_on, summary=summary, reasons=[note], case=obj.case)
+                occurred_on=event.occurred_on, summary=summary, reasons=[note], case=obj.case,
+                key_checked=True)  # a fresh key
 
 
 HANDLERS: dict[str, Callable] = {
