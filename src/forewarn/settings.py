@@ -47,7 +47,6 @@ INSTALLED_APPS = [
     "forewarn.documents",
     "forewarn.portal",
     "forewarn.register",
-    "forewarn.linkage",
     "forewarn.web",
 ]
 
