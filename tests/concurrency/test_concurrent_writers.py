@@ -10,9 +10,8 @@ Received, and "withdraw" is still allowed after "log"), so a missing version che
 loser silently overwrite the winner's decision: these tests would then fail.
 
 Real concurrency (threads, separate connections) runs on PostgreSQL only, where row locks exist.
-SQLite locks the whole database, and the in-memory shared-cache test database answers a second
-writer with an immediate "database table is locked" instead of waiting, so a threaded test there
-would test SQLite's locking rather than ours. On SQLite the same guarantee is checked sequentially
+SQLite locks the whole database file for a writer, so a threaded test there would test SQLite's
+locking rather than ours. On SQLite the same guarantee is checked sequentially
 (`test_the_same_two_edits_one_after_the_other…`, which runs on both databases); `make test` runs the
 whole suite on PostgreSQL too, so the threaded tests always run in CI.
 """
