@@ -281,12 +281,13 @@ def _alerted(subjects: list) -> set[tuple[int, int]]:
                .values_list("subject_allegation_id", "person_id"))
 
 
-def _raise_serious(subjects: list, event) -> None:
-    """A serious-allegation alert for each identified subject now serious and not yet alerted."""
+def _raise_serious(subjects: list, event, *, new: bool = False) -> None:
+    """A serious-allegation alert for each identified subject now serious and not yet alerted
+    (`new`: the subjects were created by this change, so none can have been alerted)."""
     if not subjects:
         return
     rules = enabled_rules()
-    already = _alerted(subjects)
+    already = set() if new else _alerted(subjects)
     for subject in subjects:
         if (subject.pk, subject.person_id) in already:
             continue
@@ -318,7 +319,9 @@ def _follow_up(subjects: list, event, trigger: str, note: str) -> None:
 
 # -- handlers by audit action ------------------------------------------------------------------
 def _on_subject_identified(event, obj) -> None:
-    _raise_serious(_subjects(pk=obj.pk), event)
+    # The subject as the service just saved it (its case and allegation already loaded), not a re-read.
+    if obj.person_id:
+        _raise_serious([obj], event, new=event.action == "subject.add")
 
 
 def _on_case_referral(event, obj) -> None:
