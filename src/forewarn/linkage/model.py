@@ -1,0 +1,477 @@
+"""The Splink model for people: comparisons, training, clustering safeguards, saving and evidence.
+
+Inputs are normalised first (`linkage.normalise`): lower-case, ASCII-folded, punctuation stripped,
+whitespace collapsed, placeholder names ("police officer", "unknown", "n/a") made missing, dates ISO
+(`YYYY-MM-DD`), birth years integers. Every comparison here assumes that.
+
+Identity fields (names, birth date or year, sex, postcode) can contradict a match. Career fields
+(organisation, badge number, rank, start and end dates) cannot: an officer who moved force, was
+promoted and given a new collar number is still the same person, so a disagreement on a career field
+weighs nothing (its level has m = u, fixed through training), while an agreement (same badge number in the same
+organisation, same appointment date) weighs for the match as training finds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+MODEL_VERSION = 1
+
+# A pair is a match when Splink's match probability reaches this (chosen on the accuracy benchmark,
+# docs/benchmarks.md; organisations may set their own thresholds for automatic links and review).
+DEFAULT_THRESHOLD = 0.95
+
+# Fixed seed: the same input trains the same model (u sampling is the only random step).
+SEED = 5
+U_SAMPLE_PAIRS = 2_000_000
+
+NAME_FIELDS = ("given_name", "middle_name", "family_name", "suffix", "full_name")
+IDENTITY_FIELDS = (*NAME_FIELDS, "birth_date", "birth_year", "sex", "postcode")
+CAREER_FIELDS = ("organisation", "badge_number", "rank", "start_date", "end_date")
+CANONICAL_FIELDS = (*IDENTITY_FIELDS, *CAREER_FIELDS)
+LINK_TYPES = ("dedupe_only", "link_only")
+
+# Birth years further apart than this cannot be one person (a year either way allows an age given
+# in place of a year of birth); used by the clustering safeguard.
+BIRTH_YEAR_TOLERANCE = 1
+
+# Words used by `evidence`, per comparison output column.
+FIELD_WORDS = {
+    "given_name": "given name", "middle_name": "middle name", "family_name": "family name",
+    "suffix": "suffix", "full_name": "full name", "birth_date": "date of birth",
+    "birth_year": "birth year", "sex": "sex", "postcode": "postcode", "organisation": "organisation",
+    "badge_number": "badge number", "rank": "rank", "start_date": "start date", "end_date": "end date",
+}
+
+
+class ModelFileError(ValueError):
+    """A saved model that cannot be used (wrong version, unreadable)."""
+
+
+def _cll():
+    import splink.comparison_level_library as cll
+
+    return cll
+
+
+def _level(sql: str, label: str):
+    return _cll().CustomLevel(sql, label_for_charts=label)
+
+
+def _null(field: str):
+    return _cll().NullLevel(field)
+
+
+def _else(*, career: bool = False):
+    level = _cll().ElseLevel()
+    if not career:
+        return level
+    # Career disagreement is no evidence against a match: m = u, fixed through training, is weight 0.
+    return level.configure(m_probability=0.5, u_probability=0.5, fix_m_probability=True, fix_u_probability=True,
+                           label_for_charts="differs (career change)")
+
+
+def _comparison(field: str, levels: list, description: str):
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=field,
+                               comparison_description=description)
+
+
+def _squash(column: str) -> str:
+    """The name without spaces or hyphens: "mc guire" and "mcguire" agree."""
+    return f"replace(replace({column}, ' ', ''), '-', '')"
+
+
+def _name_comparison(field: str, other: str | None):
+    cll = _cll()
+    levels = [
+        _null(field),
+        cll.ExactMatchLevel(field, term_frequency_adjustments=True).configure(label_for_charts="exact"),
+        _level(f"{_squash(field + '_l')} = {_squash(field + '_r')}", "same ignoring spaces"),
+    ]
+    if other is not None:
+        # Given and family name entered the wrong way round.
+        levels.append(_level(f"{field}_l = {other}_r and {other}_l = {field}_r", "swapped with the other name"))
+    levels += [
+        cll.JaroWinklerLevel(field, 0.92).configure(label_for_charts="nearly the same"),
+        _level(f"(length({field}_l) = 1 or length({field}_r) = 1) "
+               f"and substr({field}_l, 1, 1) = substr({field}_r, 1, 1)", "same initial"),
+        cll.JaroWinklerLevel(field, 0.8).configure(label_for_charts="similar"),
+        _else(),
+    ]
+    return _comparison(field, levels, FIELD_WORDS[field])
+
+
+def _initial_comparison(field: str):
+    cll = _cll()
+    return _comparison(field, [
+        _null(field),
+        cll.ExactMatchLevel(field).configure(label_for_charts="exact"),
+        _level(f"substr({field}_l, 1, 1) = substr({field}_r, 1, 1)", "same initial"),
+        _else(),
+    ], FIELD_WORDS[field])
+
+
+def _exact_comparison(field: str, *, tf: bool = False, career: bool = False):
+    cll = _cll()
+    return _comparison(field, [
+        _null(field),
+        cll.ExactMatchLevel(field, term_frequency_adjustments=tf).configure(label_for_charts="exact"),
+        _else(career=career),
+    ], FIELD_WORDS[field])
+
+
+def _year(column: str) -> str:
+    return f"cast({column} as integer)"
+
+
+def _birth_year_comparison():
+    f = "birth_year"
+    return _comparison(f, [
+        _null(f),
+        _level(f"{_year(f + '_l')} = {_year(f + '_r')}", "exact"),
+        _level(f"abs({_year(f + '_l')} - {_year(f + '_r')}) <= 1", "differs by 1"),
+        _level(f"abs({_year(f + '_l')} - {_year(f + '_r')}) <= 3", "differs by 2 or 3"),
+        _else(),
+    ], FIELD_WORDS[f])
+
+
+def _birth_date_comparison():
+    cll = _cll()
+    f = "birth_date"
+    year = "cast(substr({0}, 1, 4) as integer)"
+    return _comparison(f, [
+        _null(f),
+        cll.ExactMatchLevel(f).configure(label_for_charts="exact"),
+        cll.DamerauLevenshteinLevel(f, 1).configure(label_for_charts="one digit differs or two swapped"),
+        _level(f"substr({f}_l, 6, 5) = substr({f}_r, 6, 5) and "
+               f"abs({year.format(f + '_l')} - {year.format(f + '_r')}) <= 1", "same day, year differs by 1"),
+        _level(f"{year.format(f + '_l')} = {year.format(f + '_r')}", "same year"),
+        _else(),
+    ], FIELD_WORDS[f])
+
+
+def _postcode_comparison():
+    cll = _cll()
+    f = "postcode"
+    return _comparison(f, [
+        _null(f),
+        cll.ExactMatchLevel(f, term_frequency_adjustments=True).configure(label_for_charts="exact"),
+        cll.DamerauLevenshteinLevel(f, 1).configure(label_for_charts="one character differs"),
+        # The outward code (district) of a UK postcode: all but the last three characters (postcodes are
+        # normalised without spaces, linkage/normalise.py).
+        _level(f"length({f}_l) >= 5 and length({f}_r) >= 5 and "
+               f"substr({f}_l, 1, length({f}_l) - 3) = substr({f}_r, 1, length({f}_r) - 3)", "same district"),
+        _else(),
+    ], FIELD_WORDS[f])
+
+
+def _badge_comparison(fields: set[str]):
+    cll = _cll()
+    f = "badge_number"
+    levels = [_null(f)]
+    if "organisation" in fields:
+        levels.append(_level(f"{f}_l = {f}_r and organisation_l = organisation_r",
+                             "exact, same organisation"))
+        # A collar number is only unique within one force.
+        levels.append(_level(f"{f}_l = {f}_r and (organisation_l is null or organisation_r is null)",
+                             "exact, organisation unknown"))
+    else:
+        levels.append(cll.ExactMatchLevel(f).configure(label_for_charts="exact"))
+    # A mistyped digit (one changed, or two swapped) is still the same number more often than chance.
+    levels.append(cll.DamerauLevenshteinLevel(f, 1).configure(label_for_charts="one digit differs"))
+    levels.append(_else(career=True))
+    return _comparison(f, levels, FIELD_WORDS[f])
+
+
+def comparisons_for(fields: set[str]) -> list:
+    """The comparisons for the canonical fields present, identity first, then career."""
+    unknown = set(fields) - set(CANONICAL_FIELDS) - {"unique_id", "source_dataset"}
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(sorted(unknown))}")
+    comparisons = []
+    names = {"given_name", "family_name"} & fields
+    if "given_name" in fields:
+        comparisons.append(_name_comparison("given_name", "family_name" if len(names) == 2 else None))
+    if "family_name" in fields:
+        comparisons.append(_name_comparison("family_name", "given_name" if len(names) == 2 else None))
+    if "full_name" in fields and not names:
+        comparisons.append(_name_comparison("full_name", None))
+    if "middle_name" in fields:
+        comparisons.append(_initial_comparison("middle_name"))
+    if "suffix" in fields:
+        comparisons.append(_exact_comparison("suffix"))
+    if "birth_date" in fields:
+        comparisons.append(_birth_date_comparison())
+    elif "birth_year" in fields:
+        # The year is part of the date: comparing both would count the same evidence twice.
+        comparisons.append(_birth_year_comparison())
+    if "sex" in fields:
+        comparisons.append(_exact_comparison("sex"))
+    if "postcode" in fields:
+        comparisons.append(_postcode_comparison())
+    if "organisation" in fields:
+        comparisons.append(_exact_comparison("organisation", tf=True, career=True))
+    if "badge_number" in fields:
+        comparisons.append(_badge_comparison(fields))
+    if "rank" in fields:
+        comparisons.append(_exact_comparison("rank", tf=True, career=True))
+    for field in ("start_date", "end_date"):
+        if field in fields:
+            # A shared appointment date is common in a big intake: term frequencies weigh that.
+            comparisons.append(_exact_comparison(field, tf=True, career=True))
+    if not comparisons:
+        raise ValueError("no canonical field to compare")
+    return comparisons
+
+
+def _name_key(fields: set[str]) -> list[str]:
+    if {"given_name", "family_name"} <= fields:
+        return ["given_name", "family_name"]
+    if "full_name" in fields:
+        return ["full_name"]
+    return [f for f in ("family_name", "given_name") if f in fields][:1]
+
+
+def blocking_rules_for(fields: set[str]) -> list:
+    """Candidate pairs: any one of these must hold (each rule names only present fields)."""
+    from splink import block_on
+
+    birth = "birth_date" if "birth_date" in fields else "birth_year" if "birth_year" in fields else None
+    rules = []
+    names = _name_key(fields)
+    if names:
+        rules.append(block_on(*names))
+    if {"given_name", "family_name"} <= fields:
+        rules.append("l.given_name = r.family_name and l.family_name = r.given_name")
+        if birth:
+            rules.append(block_on("substr(given_name, 1, 1)", "family_name", birth))
+        if "start_date" in fields:
+            rules.append(block_on("family_name", "start_date"))
+    if birth and "family_name" in fields:
+        rules.append(block_on("family_name", birth))
+    if "badge_number" in fields:
+        rules.append(block_on("badge_number", "organisation") if "organisation" in fields
+                     else block_on("badge_number"))
+    if "postcode" in fields:
+        rules += [block_on("postcode", name) for name in ("given_name", "family_name") if name in fields]
+        if birth:
+            rules.append(block_on("postcode", birth))
+    if birth == "birth_date" and "start_date" in fields:
+        rules.append(block_on("birth_date", "start_date"))
+    if not rules:
+        rules.append(block_on(*sorted(fields & set(CANONICAL_FIELDS))[:2]))
+    return rules
+
+
+def settings_for(*, fields: set[str], link_type: str):
+    """Splink settings comparing only the canonical `fields` present (plus unique_id/source_dataset)."""
+    from splink import SettingsCreator
+
+    if link_type not in LINK_TYPES:
+        raise ValueError(f"link_type must be one of {', '.join(LINK_TYPES)}, not {link_type!r}")
+    fields = set(fields)
+    return SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="unique_id",
+        comparisons=comparisons_for(fields),
+        blocking_rules_to_generate_predictions=blocking_rules_for(fields),
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def _training_rules(fields: set[str]) -> list:
+    """EM blocking rules: each leaves the other comparisons free to be estimated."""
+    from splink import block_on
+
+    rules = []
+    names = _name_key(fields)
+    if names:
+        rules.append(block_on(*names))
+    for field in ("birth_date", "birth_year", "badge_number", "postcode", "start_date"):
+        if field in fields:
+            rules.append(block_on(field) if field != "birth_year" or not names
+                         else block_on(field, f"substr({names[-1]}, 1, 1)"))
+            break
+    return rules or [block_on(sorted(fields & set(CANONICAL_FIELDS))[0])]
+
+
+def _deterministic_rules(fields: set[str]) -> list:
+    from splink import block_on
+
+    names = _name_key(fields)
+    rules = []
+    for field in ("birth_date", "birth_year", "badge_number", "start_date", "postcode"):
+        if field in fields and names:
+            rules.append(block_on(*names, field))
+    return rules or ([block_on(*names)] if names else [])
+
+
+def train(linker, *, fields: set[str]) -> None:
+    """Estimate the prior, u (random sampling, fixed seed) and m (EM over two blocking rules)."""
+    fields = set(fields)
+    training = linker.training
+    deterministic = _deterministic_rules(fields)
+    if deterministic:
+        training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    training.estimate_u_using_random_sampling(max_pairs=U_SAMPLE_PAIRS, seed=SEED)
+    for rule in _training_rules(fields):
+        training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True)
+
+
+def model_save(linker, path: str | Path, *, fields: Iterable[str] | None = None) -> None:
+    """Write the trained model as JSON: our version and fields around Splink's settings."""
+    settings = linker.misc.save_model_to_json()
+    if fields is None:
+        fields = sorted(_fields_of(settings))
+    document = {"forewarn_model_version": MODEL_VERSION, "fields": sorted(fields), "splink": settings}
+    Path(path).write_text(json.dumps(document, indent=1, sort_keys=True), encoding="utf-8")
+
+
+def _fields_of(settings: Mapping[str, Any]) -> set[str]:
+    return {c["output_column_name"] for c in settings.get("comparisons", [])}
+
+
+def model_load(path: str | Path) -> tuple[dict, set[str]]:
+    """Read a model saved by `model_save`: (Splink settings dict, fields)."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: not a readable model file ({exc})") from exc
+    version = document.get("forewarn_model_version") if isinstance(document, dict) else None
+    if version != MODEL_VERSION:
+        raise ModelFileError(f"{path}: model version {version!r}, this Forewarn reads version {MODEL_VERSION}")
+    return document["splink"], set(document["fields"])
+
+
+def _signed(weight: float) -> str:
+    return f"+{weight:.1f}" if weight >= 0 else f"\u2212{abs(weight):.1f}"
+
+
+def evidence(row: Mapping[str, Any], *, labels: Mapping[str, Mapping[int, str]] | None = None) -> str:
+    """Human words for a prediction row: each compared field, how it compared and its weight.
+
+    Reads Splink's `gamma_<field>` and `mw_<field>` (or `bf_<field>`) columns; fields missing on either
+    side (gamma -1) are left out. `labels` maps field -> gamma -> words (from `level_labels`).
+    """
+    parts = []
+    for key in row:
+        if not key.startswith("gamma_"):
+            continue
+        field = key[len("gamma_"):]
+        gamma = row[key]
+        if gamma is None or gamma == -1:
+            continue
+        weight = row.get(f"mw_{field}")
+        if weight is None and row.get(f"bf_{field}") is not None:
+            bf = float(row[f"bf_{field}"])
+            weight = math.log2(bf) if bf > 0 else float("-inf")
+        if weight is None:
+            continue
+        tf = row.get(f"mw_tf_{field}")
+        if tf is not None:
+            weight = float(weight) + float(tf)
+        words = (labels or {}).get(field, {}).get(int(gamma)) or f"level {gamma}"
+        parts.append(f"{FIELD_WORDS.get(field, field.replace('_', ' '))}: {words} ({_signed(float(weight))})")
+    return "; ".join(parts)
+
+
+def level_labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
+    """field -> gamma value -> the level's words, from a Splink settings dict."""
+    labels: dict[str, dict[int, str]] = {}
+    for comparison in settings.get("comparisons", []):
+        levels = comparison["comparison_levels"]
+        non_null = [lv for lv in levels if not (lv.get("is_null_level") and "null" in lv["sql_condition"].lower())]
+        field_labels = {}
+        for position, level in enumerate(non_null):
+            label = level.get("label_for_charts") or level["sql_condition"]
+            if label.lower() in ("all other comparisons", "else"):
+                label = "differs"
+            field_labels[len(non_null) - 1 - position] = label.lower()
+        labels[comparison["output_column_name"]] = field_labels
+    return labels
+
+
+class _Components:
+    """Union-find whose merges are refused when the two groups hold contradictory identities.
+
+    Two records contradict each other when both give a birth year and the years are more than
+    BIRTH_YEAR_TOLERANCE apart, or both give a sex and the sexes differ, unless the model scored that very
+    pair above the threshold (it weighed the contradiction and still found a match: a typo in a year).
+    """
+
+    def __init__(self, attributes: Mapping[Any, tuple[int | None, str | None]], direct: set[frozenset]):
+        self.parent: dict[Any, Any] = {}
+        self.members: dict[Any, list] = {}  # root -> the members that carry a birth year or a sex
+        self.attributes = attributes
+        self.direct = direct
+
+    def find(self, item):
+        parent = self.parent
+        if item not in parent:
+            parent[item] = item
+            year, sex = self.attributes.get(item, (None, None))
+            self.members[item] = [(item, year, sex)] if year is not None or sex else []
+            return item
+        root = item
+        while parent[root] != root:
+            root = parent[root]
+        while parent[item] != root:
+            parent[item], item = root, parent[item]
+        return root
+
+    def _contradict(self, left: list, right: list) -> bool:
+        for a, year_a, sex_a in left:
+            for b, year_b, sex_b in right:
+                if ((year_a is not None and year_b is not None and abs(year_a - year_b) > BIRTH_YEAR_TOLERANCE)
+                        or (sex_a and sex_b and sex_a != sex_b)) and frozenset((a, b)) not in self.direct:
+                    return True
+        return False
+
+    def merge(self, left, right) -> bool:
+        a, b = self.find(left), self.find(right)
+        if a == b:
+            return True
+        if self._contradict(self.members[a], self.members[b]):
+            return False
+        if len(self.members[a]) < len(self.members[b]):
+            a, b = b, a
+        self.parent[b] = a
+        self.members[a] += self.members.pop(b)
+        return True
+
+
+def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float = DEFAULT_THRESHOLD,
+                  attributes: Mapping[Any, tuple[int | None, str | None]] | None = None,
+                  ids: Iterable[Any] = ()) -> dict[Any, Any]:
+    """Cluster scored pairs into people, refusing links that would put contradictions in one cluster.
+
+    Plain connected components chain: A–B and B–C at high probability put A and C together even when
+    A and C were born years apart. Here pairs are merged strongest first, and a merge is refused when
+    it would join two records that contradict each other (`_Components`; `attributes`: record id ->
+    (birth year, sex)). Returns record id -> cluster id (the smallest record id in the cluster as text);
+    `ids` adds singletons.
+    """
+    strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
+    direct = {frozenset((left, right)) for left, right, _ in strong} if attributes else set()
+    components = _Components(attributes or {}, direct)
+    for left, right, _probability in strong:
+        components.merge(left, right)
+    for item in ids:
+        components.find(item)
+    groups: dict[Any, list] = {}
+    for item in list(components.parent):
+        groups.setdefault(components.find(item), []).append(item)
+    result = {}
+    for group in groups.values():
+        cluster_id = min(group, key=str)
+        for item in group:
+            result[item] = cluster_id
+    return result
