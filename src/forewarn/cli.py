@@ -455,6 +455,11 @@ def webhook_deactivate(user: str, webhook_id: int) -> None:
     _echo_endpoint(webhook_endpoint_deactivate(actor=_actor(user), webhook_id=webhook_id))
 
 
+from forewarn.linkage.cli import link  # noqa: E402  (batch linkage, issue #5: its own module, no database)
+
+main.add_command(link)
+
+
 def run() -> None:  # pragma: no cover - console entry point
     main()
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "forewarn.documents",
     "forewarn.portal",
     "forewarn.register",
+    "forewarn.linkage",
     "forewarn.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Identity resolution: linking named subjects and records to people (issue #5)."""
