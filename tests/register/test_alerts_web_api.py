@@ -94,3 +94,12 @@ def test_my_work_shows_waiting_alerts(standards_copy):
     client = Client()
     sign_in(client, make_user(Role.HEAD_OF_STANDARDS, organisation="SUS"))
     assert 'id="register-alerts"' not in client.get("/").content.decode()
+
+
+def test_person_page_links_the_register_for_register_readers_only():
+    person = PersonFactory()
+    for role, shown in ((Role.VETTING_OFFICER, True), (Role.IOPC_CASEWORKER, True), (Role.ADMINISTRATOR, False)):
+        client = Client()
+        sign_in(client, make_user(role, organisation="IOPC" if role == Role.IOPC_CASEWORKER else "MET"))
+        page = client.get(f"/people/{person.id}/").content.decode()
+        assert ("National register history" in page) is shown, role

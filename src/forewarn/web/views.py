@@ -376,4 +376,6 @@ def person_search(request):
 @requires("person.read")
 def person_detail(request, person_id):
     history = people.person_history(actor=request.user, person_id=person_id)
-    return render(request, "web/person_detail.html", {"history": history, "person": history.person})
+    return render(request, "web/person_detail.html", {
+        "history": history, "person": history.person,
+        "may_read_register": permissions.has_role_for(request.user, "register.history.read")})
