@@ -243,6 +243,8 @@ class SubjectAllegation(VersionedModel):
     number_as_given = models.CharField(max_length=20, blank=True, help_text="Collar, warrant or staff number.")
     station_as_given = models.CharField(max_length=120, blank=True)
     approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    date_of_birth_as_given = models.DateField(null=True, blank=True)
+    sex_as_given = models.CharField(max_length=1, blank=True, help_text="M or F, when the complainant said.")
     description_as_given = models.TextField(max_length=2000, blank=True)
 
     status = models.CharField(max_length=32, choices=SubjectStatus.choices, default=SubjectStatus.RAISED)

@@ -40,7 +40,7 @@ from forewarn.core.validation import clean_text as _text
 from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
-from forewarn.workforce.models import Person, Rank
+from forewarn.workforce.models import Person, Rank, Sex
 
 
 def _next_reference(organisation: Organisation, year: int) -> str:
@@ -245,14 +245,26 @@ def subject_add(
     number_as_given: str = "",
     station_as_given: str = "",
     approximate_age: int | None = None,
+    date_of_birth_as_given: dt.date | None = None,
+    sex_as_given: str = "",
     description_as_given: str = "",
 ) -> SubjectAllegation:
-    """Add an officer (identified or not) as a subject of an allegation: one row per officer × allegation."""
+    """Add an officer (identified or not) as a subject of an allegation: one row per officer × allegation.
+
+    A subject added without a person is matched against the workforce at once (issue #5 §1,
+    `linkage.identification`): linked automatically above the force's upper threshold, or put in the
+    review queue with its candidates.
+    """
     permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Adding a subject")
     rank_as_given = _choice(rank_as_given, Rank, field="rank_as_given", required=False)
+    sex_as_given = _choice(sex_as_given, Sex, field="sex_as_given", required=False)
+    if sex_as_given == Sex.UNKNOWN:
+        sex_as_given = ""
     if approximate_age is not None and not (16 <= int(approximate_age) <= 90):
         raise ValidationFailed("approximate_age: between 16 and 90.", field="approximate_age",
                                code="validation.range")
+    if date_of_birth_as_given is not None:
+        date_of_birth_as_given = _past_date(date_of_birth_as_given, field="date_of_birth_as_given")
     fields = {
         "name_as_given": _text(name_as_given, field="name_as_given", max_length=200),
         "number_as_given": _text(number_as_given, field="number_as_given", max_length=20),
@@ -262,10 +274,21 @@ def subject_add(
     if not person_id and not any(fields.values()) and not rank_as_given:
         raise ValidationFailed("Give the person, or describe the officer (name, rank, number, station…).",
                                field="name_as_given", code="subject.undescribed")
+    allegation = Allegation.objects.select_related("case", "case__organisation").filter(pk=allegation_id).first()
+    if allegation is None:
+        raise NotFound(f"No allegation with id {allegation_id}.")
+    case_get_for_actor(actor=actor, case_id=allegation.case_id)
+    proposal = None
+    if not person_id:
+        from forewarn.linkage import identification  # identity resolution sits above cases
+
+        # Matched before the transaction: scoring reads only, and the audit chain's lock (taken by
+        # the first event) is not held while Splink runs.
+        proposal = identification.propose_for(
+            case=allegation.case, name=fields["name_as_given"], rank=rank_as_given,
+            number=fields["number_as_given"], station=fields["station_as_given"], approximate_age=approximate_age,
+            birth_date=date_of_birth_as_given, sex=sex_as_given)
     with transaction.atomic():
-        allegation = Allegation.objects.select_related("case").filter(pk=allegation_id).first()
-        if allegation is None:
-            raise NotFound(f"No allegation with id {allegation_id}.")
         case = case_get_for_actor(actor=actor, case_id=allegation.case_id)
         person = None
         former, left_on = False, None
@@ -277,19 +300,46 @@ def subject_add(
             former, left_on = _former_officer_facts(person, timezone.localdate())
         sa = SubjectAllegation.objects.create(
             case=case, allegation=allegation, person=person, rank_as_given=rank_as_given,
-            approximate_age=approximate_age, status=SubjectStatus.RAISED, status_since=case.came_to_attention_on,
+            approximate_age=approximate_age, date_of_birth_as_given=date_of_birth_as_given,
+            sex_as_given=sex_as_given, status=SubjectStatus.RAISED, status_since=case.came_to_attention_on,
             is_former_officer=former, left_service_on=left_on, **fields,
         )
         event_record(actor=actor, action="subject.add", obj=sa, case=case, to_state=SubjectStatus.RAISED,
                      data={"allegation": allegation.number, "person_id": person_id, **fields,
-                           "rank_as_given": rank_as_given})
+                           "rank_as_given": rank_as_given, "sex_as_given": sex_as_given,
+                           "date_of_birth_as_given": date_of_birth_as_given.isoformat()
+                           if date_of_birth_as_given else None})
+        if proposal is not None:
+            identification.identification_record(actor=actor, subject=sa, proposal=proposal)
+    return sa
+
+
+def subject_person_set(*, actor, sa: SubjectAllegation, person: Person | None, action: str, reason: str = "",
+                       data: dict | None = None) -> SubjectAllegation:
+    """Set (or clear) the person a subject is, in the caller's transaction, with its audit event.
+
+    The one place a subject's person changes: a manual link, a link by identity resolution (automatic
+    or reviewed) and an undo all come here, so the register's handlers (`register.alerts`) see every
+    one of them under `subject.link_person` or `subject.unlink_person`.
+    """
+    old = sa.person_id
+    sa.person = person
+    if person is None:
+        sa.is_former_officer, sa.left_service_on = False, None
+    else:
+        sa.is_former_officer, sa.left_service_on = _former_officer_facts(person, timezone.localdate())
+    sa.version += 1
+    sa.save(update_fields=["person", "is_former_officer", "left_service_on", "version", "updated_at"])
+    event_record(actor=actor, action=action, obj=sa, case=sa.case, reason=reason,
+                 data={"person_id": [old, person.pk if person else None], **(data or {})})
     return sa
 
 
 @audited_write("subject.link_person")
 def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, reason: str = "",
                         expected_version: int | None = None) -> SubjectAllegation:
-    """Link an unidentified subject to a person (exact identification; Splink matching is #5)."""
+    """Link a subject to a person the handler identified (a search, not a proposal: see
+    `linkage.identification` for accepting a proposed match)."""
     permissions.require_role(actor, permissions.CASE_EDIT_DETAILS, "Linking a subject to a person")
     reason = _text(reason, field="reason", max_length=2000)
     with transaction.atomic():
@@ -300,13 +350,11 @@ def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, re
         if person is None:
             raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
                                    code="validation.unknown_person")
-        old = sa.person_id
-        sa.person = person
-        sa.is_former_officer, sa.left_service_on = _former_officer_facts(person, timezone.localdate())
-        sa.version += 1
-        sa.save(update_fields=["person", "is_former_officer", "left_service_on", "version", "updated_at"])
-        event_record(actor=actor, action="subject.link_person", obj=sa, case=sa.case, reason=reason,
-                     data={"person_id": [old, person.id]})
+        subject_person_set(actor=actor, sa=sa, person=person, action="subject.link_person", reason=reason,
+                           data={"method": "manual"})
+        from forewarn.linkage import identification
+
+        identification.identifications_settle(actor=actor, subject=sa, person=person)
     return sa
 
 

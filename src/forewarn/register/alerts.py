@@ -234,6 +234,7 @@ def alert_raise(
     subject_allegation=None,
     receiving_organisation_id: int | None = None,
     key_checked: bool = False,
+    targets: list[Recipient] | None = None,
 ) -> Alert | None:
     """Record an alert, its recipients and their outbox rows, in the caller's transaction.
 
@@ -243,7 +244,8 @@ def alert_raise(
     if not key_checked and Alert.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     today = timezone.localdate()
-    targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
+    if targets is None:
+        targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
     alert = Alert.objects.create(
         person_id=person_id, trigger=trigger, dedupe_key=dedupe_key, occurred_on=occurred_on, summary=summary,
         reasons=reasons or [], case=case, subject_allegation=subject_allegation)
@@ -276,7 +278,7 @@ def _subjects(**filters) -> list:
 def _alerted(subjects: list) -> set[tuple[int, int]]:
     """(subject-allegation, person) pairs already alerted as serious (a subject re-linked to someone
     else is a new allegation against that person)."""
-    return set(Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION,
+    return set(Alert.objects.filter(trigger=AlertTrigger.SERIOUS_ALLEGATION, withdrawn_at__isnull=True,
                                     subject_allegation_id__in=[s.pk for s in subjects])
                .values_list("subject_allegation_id", "person_id"))
 
@@ -322,6 +324,37 @@ def _on_subject_identified(event, obj) -> None:
     # The subject as the service just saved it (its case and allegation already loaded), not a re-read.
     if obj.person_id:
         _raise_serious([obj], event, new=event.action == "subject.add")
+
+
+def _on_subject_unlinked(event, obj) -> None:
+    """Identity resolution undid a link: withdraw what was said about that person, and tell everyone
+    who was told (the units of those alerts, not today's employers) that it was the wrong person."""
+    old_person_id = (event.data.get("person_id") or [None])[0]
+    if not old_person_id:
+        return
+    told = list(Alert.objects.filter(subject_allegation_id=obj.pk, person_id=old_person_id, withdrawn_at__isnull=True)
+                .order_by("id"))
+    if not told:
+        return
+    targets: dict[tuple[int, str], Recipient] = {}
+    for organisation_id, unit in (AlertRecipient.objects.filter(alert__in=told).order_by("id")
+                                  .values_list("organisation_id", "unit")):
+        targets.setdefault((organisation_id, unit), Recipient(organisation_id, unit, RecipientBasis.PREVIOUSLY_TOLD))
+    case = obj.case
+    correction = alert_raise(
+        person_id=old_person_id, trigger=AlertTrigger.CORRECTION, dedupe_key=f"correction:{obj.pk}:{_once()}",
+        occurred_on=event.occurred_on, case=case, subject_allegation=obj, key_checked=True,  # a fresh key
+        targets=list(targets.values()),
+        summary={"correction": "This allegation is not against this person: the link was undone.",
+                 "case": case.reference, "allegation": obj.allegation.number,
+                 "withdrawn_alerts": [a.pk for a in told], "contact": case.organisation.standards_contact},
+        reasons=[f"Link undone: {event.reason}" if event.reason else "Link undone"])
+    now = timezone.now()
+    for alert in told:
+        # The key is freed, so a later link of this subject to the same person alerts afresh.
+        alert.withdrawn_at, alert.withdrawn_by = now, correction
+        alert.dedupe_key = f"{alert.dedupe_key}:withdrawn:{alert.pk}"[:120]
+    Alert.objects.bulk_update(told, ["withdrawn_at", "withdrawn_by", "dedupe_key"])
 
 
 def _on_case_referral(event, obj) -> None:
@@ -388,6 +421,7 @@ def _on_list_entry(event, obj) -> None:
 HANDLERS: dict[str, Callable] = {
     "subject.add": _on_subject_identified,
     "subject.link_person": _on_subject_identified,
+    "subject.unlink_person": _on_subject_unlinked,
     "case.record": _on_case_referral,
     "case.record_at_complainant_request": _on_case_referral,
     "case.refer_to_iopc": _on_case_referral,

@@ -175,6 +175,7 @@ class AlertTrigger(models.TextChoices):
     OUTCOME = "outcome", "Outcome of proceedings"
     TRANSFER = "transfer", "Transfer in: the person's whole history"
     LIST_ENTRY = "list_entry", "Barred or advisory list entry"
+    CORRECTION = "correction", "Correction: an earlier alert was about the wrong person"
 
 
 class Alert(models.Model):
@@ -192,6 +193,11 @@ class Alert(models.Model):
     # The register entry as it stood: what recipients are told (never the case file).
     summary = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the subject this alert was about is unlinked from the person (identity resolution's
+    # undo): the alert stays, marked withdrawn, and a correction goes to everyone it went to.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="withdraws", help_text="The correction alert.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -213,6 +219,7 @@ class RecipientBasis(models.TextChoices):
     VETTING_APPLICATION = "vetting_application", "Open vetting application"
     TRANSFER_APPLICATION = "transfer_application", "Open transfer application"
     RECEIVING_FORCE = "receiving_force", "The person has transferred in"
+    PREVIOUSLY_TOLD = "previously_told", "Was told of the alert now corrected"
 
 
 class AlertRecipient(models.Model):

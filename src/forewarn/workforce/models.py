@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.db.models.functions import Lower
 
 from forewarn.core.models import TimestampedModel, VersionedModel
 
@@ -26,7 +27,9 @@ class Person(VersionedModel):
 
     class Meta:
         ordering = ["family_name", "given_name"]
-        indexes = [models.Index(fields=["family_name", "given_name"])]
+        indexes = [models.Index(fields=["family_name", "given_name"]),
+                   # Identity resolution blocks on the normalised family name (linkage/realtime.py).
+                   models.Index(Lower("family_name"), name="person_family_lower_idx")]
 
     def __str__(self) -> str:
         return self.full_name
@@ -49,7 +52,8 @@ class PersonName(TimestampedModel):
 
     class Meta:
         ordering = ["used_from", "id"]
-        indexes = [models.Index(fields=["family_name"], name="personname_family_name_idx")]
+        indexes = [models.Index(fields=["family_name"], name="personname_family_name_idx"),
+                   models.Index(Lower("family_name"), name="personname_family_lower_idx")]
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_name, self.middle_names, self.family_name) if p)
@@ -108,6 +112,7 @@ class Appointment(VersionedModel):
         indexes = [
             models.Index(fields=["organisation", "service_number"]),
             models.Index(fields=["person", "start_date"]),
+            models.Index("organisation", Lower("station"), name="appointment_org_station_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,243 @@
+"""Real-time matching of one subject description against the workforce (issue #5 §1 and §4).
+
+Two steps, so that a match costs the same against 150,000 people as against 1,500:
+
+1. *Blocking in the database*: the appointments worth scoring are found with indexed queries — the
+   people with that family name (current or former name), the appointment with that collar number in
+   that force, and the appointments at that station of that force. At most `MAX_RECORDS` go on.
+2. *Scoring with Splink* (`subjects.Scorer`, the active subject model): each appointment is scored
+   against the description, and each person keeps their best-scoring appointment and name.
+
+The result is the candidates with a probability and the evidence in words, strongest first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+
+from forewarn.linkage import normalise
+from forewarn.linkage.subjects import WORDS, scorer
+from forewarn.workforce.models import Appointment, Person, PersonName, RankHeld
+
+# Records scored per match, at most (a common family name in a big force is cut down to the people
+# who share the given initial or served in the force).
+MAX_RECORDS = 400
+# Candidates kept per match, and the lowest probability worth showing a person.
+MAX_CANDIDATES = 5
+MIN_PROBABILITY = 0.01
+TF_TOTAL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SubjectDetails:
+    """What is known of a subject officer (every part optional)."""
+
+    name: str = ""
+    rank: str = ""
+    number: str = ""
+    station: str = ""
+    approximate_age: int | None = None
+    birth_date: dt.date | None = None
+    sex: str = ""
+    organisation_code: str = ""
+    incident_date: dt.date | None = None
+
+
+@dataclass
+class ScoredCandidate:
+    person_id: int
+    appointment_id: int | None
+    probability: float
+    match_weight: float
+    evidence: list[dict[str, Any]]
+
+
+@dataclass
+class Proposal:
+    model_version: int
+    record: dict[str, Any]
+    candidates: list[ScoredCandidate] = field(default_factory=list)
+    records_scored: int = 0
+    seconds: float = 0.0
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def subject_record(details: SubjectDetails) -> dict[str, Any]:
+    """The description as a record in the subject model's columns (normalised like the batch inputs)."""
+    given, _middle, family, _suffix = normalise.split_full_name(details.name or "")
+    sex, _known = normalise.sex(details.sex or "")
+    on = details.incident_date
+    birth_year = details.birth_date.year if details.birth_date else None
+    if birth_year is None and details.approximate_age:
+        birth_year = (on or dt.date.today()).year - int(details.approximate_age)
+    return {
+        "unique_id": "subject", "family_name": family, "given_name": given.split()[0] if given else None,
+        "badge_number": normalise.badge_number(details.number) if details.number else None,
+        "organisation": (details.organisation_code or "").lower() or None,
+        "station": normalise.text(details.station or ""), "rank": details.rank or None,
+        "birth_year": birth_year, "sex": sex, "serving_on": _iso(on), "start_date": None, "end_date": None,
+    }
+
+
+_tf_total: tuple[float, int] = (0.0, 0)
+
+
+def _people_total() -> int:
+    global _tf_total
+    at, total = _tf_total
+    if time.monotonic() - at > TF_TOTAL_SECONDS or not total:
+        _tf_total = (time.monotonic(), max(Person.objects.count(), 1))
+    return _tf_total[1]
+
+
+def _family_frequencies(names: set[str]) -> dict[str, float]:
+    """Each family name's share of the workforce (Splink's term frequency), from the database."""
+    names = {n for n in names if n}
+    if not names:
+        return {}
+    total = _people_total()
+    counts = dict(Person.objects.annotate(family=Lower("family_name")).filter(family__in=names)
+                  .values_list("family").annotate(n=Count("id")).values_list("family", "n"))
+    return {name: max(counts.get(name, 0), 1) / total for name in names}
+
+
+def _rank_on(ranks: list[RankHeld], on: dt.date | None) -> str | None:
+    held = [r for r in ranks if on is None or r.start_date <= on]
+    return held[-1].rank if held else (ranks[0].rank if ranks else None)
+
+
+def appointment_records(appointments: list[Appointment], *, on: dt.date | None,
+                        former_names: dict[int, list[PersonName]] | None = None) -> list[dict[str, Any]]:
+    """Records for appointments (person, names and ranks loaded): one per appointment and name used."""
+    records = []
+    for appointment in appointments:
+        person = appointment.person
+        names = [(person.given_name, person.family_name, "")]
+        names += [(n.given_name, n.family_name, f":n{n.pk}") for n in (former_names or {}).get(person.pk, [])]
+        base = {
+            "badge_number": normalise.badge_number(appointment.service_number) if appointment.service_number else None,
+            "organisation": appointment.organisation.code.lower(),
+            "station": normalise.text(appointment.station or ""),
+            "rank": _rank_on(list(appointment.ranks.all()), on),
+            "birth_year": person.date_of_birth.year if person.date_of_birth else None,
+            "sex": person.sex if person.sex in ("M", "F") else None,
+            "serving_on": None, "start_date": _iso(appointment.start_date), "end_date": _iso(appointment.end_date),
+        }
+        for given, family, suffix in names:
+            given_n = normalise.name(given or "")
+            records.append({**base, "unique_id": f"{appointment.pk}{suffix}", "family_name": normalise.name(family),
+                            "given_name": given_n.split()[0] if given_n else None})
+    return records
+
+
+def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
+    """The appointments worth scoring (see the module's docstring), at most MAX_RECORDS."""
+    family, org, number, station = (record["family_name"], record["organisation"], record["badge_number"],
+                                    record["station"])
+    person_ids: set[int] = set()
+    if family:
+        person_ids |= set(Person.objects.annotate(family=Lower("family_name")).filter(family=family)
+                          .values_list("id", flat=True)[:MAX_RECORDS * 4])
+        person_ids |= set(PersonName.objects.annotate(family=Lower("family_name")).filter(family=family)
+                          .values_list("person_id", flat=True)[:MAX_RECORDS])
+    direct = Q()
+    if org and number:
+        variants = {number, number.zfill(len(number) + 1), number.zfill(6)}
+        direct |= Q(organisation__code=org.upper(), service_number__in=variants)
+    if org and station:
+        stations = Appointment.objects.annotate(station_l=Lower("station")).filter(
+            organisation__code=org.upper(), station_l=station)
+        if record["serving_on"]:
+            on = record["serving_on"]
+            stations = stations.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        direct |= Q(pk__in=list(stations.values_list("id", flat=True)[:MAX_RECORDS]))
+    if direct:
+        person_ids |= set(Appointment.objects.filter(direct).values_list("person_id", flat=True)[:MAX_RECORDS])
+    if not person_ids:
+        return []
+    appointments = list(Appointment.objects.filter(person_id__in=person_ids)
+                        .select_related("person", "organisation").prefetch_related("ranks")
+                        .order_by("person_id", "start_date", "id"))
+    if len(appointments) > MAX_RECORDS:
+        appointments = _narrowed(appointments, record)[:MAX_RECORDS]
+    return appointments
+
+
+def _narrowed(appointments: list[Appointment], record: dict[str, Any]) -> list[Appointment]:
+    """A common name: keep first the appointments that share the given initial, the force, or the number."""
+    initial = (record["given_name"] or "")[:1]
+    org = record["organisation"]
+
+    def closeness(a: Appointment) -> int:
+        given = (normalise.name(a.person.given_name or "") or "")[:1]
+        return -((initial and given == initial) * 2 + (org and a.organisation.code.lower() == org) * 2
+                 + (record["badge_number"] and normalise.badge_number(a.service_number or "") == record["badge_number"]) * 4)
+
+    return sorted(appointments, key=closeness)
+
+
+def _evidence(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
+    """Each compared field: how it compared, in words, and its match weight (Splink's `mw_<field>`,
+    plus the term-frequency adjustment: agreeing on a rare family name weighs more)."""
+    parts = []
+    for field_name, what in WORDS.items():
+        gamma = row.get(f"gamma_{field_name}")
+        if gamma is None or gamma == -1:
+            continue
+        weight = float(row.get(f"mw_{field_name}") or 0.0) + float(row.get(f"mw_tf_adj_{field_name}") or 0.0)
+        parts.append({"field": field_name, "what": what,
+                      "words": labels.get(field_name, {}).get(int(gamma), f"level {gamma}"),
+                      "weight": round(weight, 2)})
+    parts.sort(key=lambda p: -abs(p["weight"]))
+    return parts
+
+
+def propose(details: SubjectDetails, *, limit: int = MAX_CANDIDATES) -> Proposal:
+    """Candidate people for a description, strongest first (reads only: no audit, no write)."""
+    started = time.perf_counter()
+    active = scorer()
+    record = subject_record(details)
+    appointments = _blocked_appointments(record)
+    former = {}
+    if appointments:
+        for name in PersonName.objects.filter(person_id__in={a.person_id for a in appointments}):
+            former.setdefault(name.person_id, []).append(name)
+    records = appointment_records(appointments, on=details.incident_date, former_names=former)
+    frequencies = _family_frequencies({record["family_name"], *(r["family_name"] for r in records)})
+    for item in (record, *records):
+        item["tf_family_name"] = frequencies.get(item["family_name"])
+    rows = active.score(record, records)
+    by_appointment = {str(a.pk): a for a in appointments}
+    best: dict[int, tuple[float, dict]] = {}
+    for row in rows:
+        appointment_key = str(row.get("unique_id_r") if row.get("unique_id_l") == "subject" else row.get("unique_id_l"))
+        appointment = by_appointment.get(appointment_key.split(":")[0])
+        if appointment is None:
+            continue
+        probability = float(row["match_probability"])
+        if probability > best.get(appointment.person_id, (-1.0, {}))[0]:
+            best[appointment.person_id] = (probability, {**row, "_appointment": appointment.pk})
+    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
+    candidates = [ScoredCandidate(person_id=person_id, appointment_id=row["_appointment"], probability=probability,
+                                  match_weight=float(row["match_weight"]), evidence=_evidence(row, active.labels))
+                  for person_id, (probability, row) in ranked[:limit] if probability >= MIN_PROBABILITY]
+    return Proposal(model_version=active.version, record=record, candidates=candidates, records_scored=len(records),
+                    seconds=time.perf_counter() - started)
+
+
+def workforce_records(*, on: dt.date | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every appointment as a record (current names only), for estimating the model's u probabilities."""
+    appointments = (Appointment.objects.select_related("person", "organisation").prefetch_related("ranks")
+                    .order_by("id"))
+    if limit:
+        appointments = appointments[:limit]
+    return appointment_records(list(appointments.iterator(chunk_size=5000)), on=on)
