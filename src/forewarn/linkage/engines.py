@@ -49,6 +49,33 @@ class DuckDBEngine:
             f"columns = {{{columns}}}, nullstr = '', quote = '\"', escape = '\"')")
         return self.db_api.register(table, dataset_display_name=table)
 
+    def columns(self, table: str) -> list[str]:
+        return [d[0] for d in self.connection.execute(f"select * from {table} limit 0").description]
+
+    def create_table(self, table: str, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
+        """A small table from Python values (columns: name and SQL type)."""
+        self.connection.execute(f"create or replace table {table} "
+                                f"({', '.join(f'{name} {kind}' for name, kind in columns)})")
+        if rows:
+            self.connection.executemany(f"insert into {table} values ({', '.join('?' * len(columns))})", rows)
+
+    @staticmethod
+    def probability_text(expression: str) -> str:
+        """A probability as the batch outputs write it: ten decimals without trailing zeros, 1 as "1"."""
+        return (f"case when {expression} < 1 then rtrim(rtrim(printf('%.10f', {expression}), '0'), '.') "
+                f"else '1' end")
+
+    def write_csv(self, sql: str, path: Path, *, header) -> tuple[int, int]:
+        """Write the rows of `sql` (columns in `header` order, record_id first) as CSV with a header line, as
+        Python's csv module would (quotes only where needed, CRLF line ends); (rows, distinct record ids)."""
+        self.connection.execute(f"create or replace temp table forewarn_output as {sql}")
+        self.connection.execute(f"copy (select {', '.join(header)} from forewarn_output) to '{_sql_path(path)}' "
+                                f"(format csv, header true, new_line '\r\n', quote '\"', escape '\"')")
+        rows, records = self.connection.execute(
+            "select count(*), count(distinct record_id) from forewarn_output").fetchone()
+        self.connection.execute("drop table forewarn_output")
+        return rows, records
+
     def rows(self, sql: str) -> Iterator[dict[str, Any]]:
         cursor = self.connection.cursor()
         cursor.execute(sql)
@@ -104,6 +131,34 @@ class SparkEngine:
                                     nullValue="", mode="FAILFAST")
         frame.createOrReplaceTempView(table)
         return self.db_api.register(table, dataset_display_name=table)
+
+    def columns(self, table: str) -> list[str]:
+        return self.spark.table(table).columns
+
+    def create_table(self, table: str, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
+        """A small table from Python values (columns: name and SQL type)."""
+        schema = ", ".join(f"{name} {kind}" for name, kind in columns)
+        self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(table)
+
+    @staticmethod
+    def probability_text(expression: str) -> str:
+        """A probability as the batch outputs write it: ten decimals without trailing zeros, 1 as "1"."""
+        return (f"case when {expression} < 1 then regexp_replace(regexp_replace(format_string('%.10f', "
+                f"{expression}), '0+$', ''), '[.]$', '') else '1' end")
+
+    def write_csv(self, sql: str, path: Path, *, header) -> tuple[int, int]:
+        """Write the rows of `sql` as CSV (Python's csv module, streaming from the driver); (rows, records)."""
+        import csv
+
+        rows, records = 0, set()
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in self.spark.sql(sql).toLocalIterator():
+                writer.writerow([row[name] for name in header])
+                rows += 1
+                records.add(row["record_id"])
+        return rows, len(records)
 
     def rows(self, sql: str) -> Iterator[dict[str, Any]]:
         for row in self.spark.sql(sql).toLocalIterator():

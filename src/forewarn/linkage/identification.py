@@ -12,9 +12,10 @@ Every step writes an audit event in its own transaction; linking and undoing go 
 alerts on a link and the correction notices on an undo, whoever or whatever made the link.
 
 Automatic links are deliberately narrow: the best candidate must reach the organisation's upper
-threshold, the next one must stay below the review threshold (two plausible officers is a question
-for a person, however high the best scores), and a person once rejected or unlinked for this
-subject by a reviewer is never linked to it automatically again.
+threshold and be far ahead of the next (`AMBIGUITY_MARGIN_BITS`: three sergeants at one station who
+share a family name each score high on their own, and which one it was is a question for a person),
+and a person once rejected or unlinked for this subject by a reviewer is never linked to it
+automatically again.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ from forewarn.linkage.realtime import Proposal, SubjectDetails, propose
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation
 from forewarn.workforce.models import Person
+
+
+# An automatic link also needs the best candidate to be this many bits of match weight (2^10, about a
+# thousand times more likely) ahead of the next: two plausible officers is a question for a person.
+AMBIGUITY_MARGIN_BITS = 10.0
 
 
 def matching_enabled() -> bool:
@@ -122,10 +128,10 @@ def identification_record(*, actor, subject: SubjectAllegation, proposal: Propos
     candidates = proposal.candidates
     refused = _refused_people(subject) if candidates else set()
     best = candidates[0] if candidates else None
-    runner_up = candidates[1].probability if len(candidates) > 1 else 0.0
+    margin = best.match_weight - candidates[1].match_weight if len(candidates) > 1 else float("inf")
     if best is None or best.probability < review:
         status = IdentificationStatus.NO_CANDIDATES
-    elif best.probability >= auto_link and runner_up < review and best.person_id not in refused:
+    elif best.probability >= auto_link and margin >= AMBIGUITY_MARGIN_BITS and best.person_id not in refused:
         status = IdentificationStatus.AUTO_LINKED
     else:
         status = IdentificationStatus.REVIEW

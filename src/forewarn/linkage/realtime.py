@@ -215,7 +215,7 @@ def propose(details: SubjectDetails, *, limit: int = MAX_CANDIDATES) -> Proposal
     frequencies = _family_frequencies({record["family_name"], *(r["family_name"] for r in records)})
     for item in (record, *records):
         item["tf_family_name"] = frequencies.get(item["family_name"])
-    rows = active.score(record, records)
+    rows = active.score(record, records, prior=1 / max(_people_total(), 2))
     by_appointment = {str(a.pk): a for a in appointments}
     best: dict[int, tuple[float, dict]] = {}
     for row in rows:

@@ -47,6 +47,18 @@ class LinkResult:
     model_trained: bool = True
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, seconds), in order
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.stages.append((stage, time.monotonic() - started))
+
+    def timing_line(self) -> str:
+        return ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in self.stages)
 
     def warning_lines(self) -> list[str]:
         lines = [line for item in self.inputs for line in item.warning_lines()]
@@ -259,13 +271,15 @@ def wash_run(
     engines.engine_check(engine)
     if candidates < 1:
         raise ValidationFailed("candidates: at least 1.", field="candidates", code="linkage.candidates_invalid")
+    stages: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="forewarn-link-") as tmp:
         work = Path(tmp)
-        frames = [
-            inputs.input_normalise(spec=spec, frame_path=work / f"{name}.csv", source_dataset=name,
-                                   progress=_stage(progress, f"reading {spec.path.name}"))
-            for name, spec in (("workforce", workforce), ("records", records))
-        ]
+        frames = []
+        for name, spec in (("workforce", workforce), ("records", records)):
+            reading = time.monotonic()
+            frames.append(inputs.input_normalise(spec=spec, frame_path=work / f"{name}.csv", source_dataset=name,
+                                                 progress=_stage(progress, f"reading {spec.path.name}")))
+            stages.append((f"reading {spec.path.name}", time.monotonic() - reading))
         shared = frames[0].fields & frames[1].fields
         if not shared:
             raise ValidationFailed(
@@ -273,44 +287,80 @@ def wash_run(
                 f"({', '.join(sorted(frames[0].fields))} / {', '.join(sorted(frames[1].fields))}).",
                 field="map", code="linkage.no_shared_field")
         probability, model = _threshold(threshold), _model()
-        result = LinkResult(out=out, engine=engine, threshold=probability, fields=[], inputs=frames)
+        result = LinkResult(out=out, engine=engine, threshold=probability, fields=[], inputs=frames, stages=stages)
         settings, fields = _load_settings(model_path, fields=shared, link_type="link_only", engine=engine,
                                           result=result)
         result.fields = sorted(fields)
-        db = engines.engine_open(engine, workdir=work)
+        with result.timed("starting the engine"):
+            db = engines.engine_open(engine, workdir=work)
         try:
-            tables = [db.load(frame.frame_path, table=name, with_source=True)
-                      for name, frame in zip(("workforce", "records"), frames, strict=True)]
-            linker = _linker(tables, settings)
-            _train(linker, fields=fields, trained=result.model_trained, progress=progress)
-            with _step(progress, "scoring pairs"):
+            with result.timed("loading"):
+                tables = [db.load(frame.frame_path, table=name, with_source=True)
+                          for name, frame in zip(("workforce", "records"), frames, strict=True)]
+                linker = _linker(tables, settings)
+            if result.model_trained:
+                with result.timed("training"):
+                    _train(linker, fields=fields, trained=True, progress=progress)
+            with result.timed("blocking and scoring"), _step(progress, "scoring pairs"):
                 predictions = linker.inference.predict(threshold_match_probability=probability)
             labels = model.level_labels(linker.misc.save_model_to_json())
             if save_model:
                 model.model_save(linker, save_model, fields=sorted(fields))
-            write = _stage(progress, "writing")
-            matched: set[str] = set()
-            with _atomic_csv(out, WASH_COLUMNS) as writer:
-                for done, row in enumerate(db.rows(_candidates_sql(predictions.physical_name, candidates)),
-                                           start=1):
-                    matched.add(row["record_id"])
-                    writer.writerow([row["record_id"], row["person_id"],
-                                     _probability(float(row["match_probability"])),
-                                     model.evidence(row, labels=labels)])
-                    if write and done % inputs.PROGRESS_EVERY == 0:
-                        write(done, 0)
-                    result.rows_written = done
-            result.records_matched = len(matched)
+            with result.timed("choosing and writing"), _step(progress, "writing"):
+                result.rows_written, result.records_matched = _wash_write(
+                    db, predictions.physical_name, out=out, candidates=candidates, labels=labels)
         finally:
             db.close()
     result.seconds = time.monotonic() - started
     return result
 
 
+def _wash_write(db, predictions: str, *, out: Path, candidates: int, labels) -> tuple[int, int]:
+    """Write the best `candidates` people per record with their evidence; (lines written, records matched).
+
+    Everything per row happens in the engine's SQL: no Python loop over a national run's matches. The
+    evidence words still come from `model.evidence`, called once per distinct level of each field (a field's
+    words depend only on its own gamma and weight columns) and joined back as a small table per field.
+    """
+    model = _model()
+    columns = db.columns(predictions)
+    parts, joins = [], []
+    for number, gamma in enumerate(c for c in columns if c.startswith("gamma_")):
+        name = gamma[len("gamma_"):]
+        keys = [c for c in (gamma, f"mw_{name}", f"bf_{name}", f"mw_tf_{name}") if c in columns]
+        table = f"forewarn_evidence_{number}"
+        words = []
+        for values in db.rows(f"select distinct {', '.join(keys)} from {predictions}"):
+            text = model.evidence(values, labels=labels)
+            words.append([values[k] for k in keys] + [text or None])
+        db.create_table(table, [(k, "BIGINT" if k == gamma else "DOUBLE") for k in keys] + [("words", "VARCHAR")],
+                        words)
+        joins.append(f"left join {table} on " + " and ".join(
+            f"best.{k} is not distinct from {table}.{k}" for k in keys))
+        parts.append(f"{table}.words")
+    evidence = f"concat_ws('; ', {', '.join(parts)})" if parts else "''"
+    sql = f"""
+        with {_candidates_sql(predictions, candidates)}
+        select best.record_id, best.person_id,
+               {db.probability_text('best.match_probability')} as match_probability,
+               nullif({evidence}, '') as evidence
+        from best {' '.join(joins)}
+        order by best.record_id, best.candidate_rank
+    """
+    part = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        counts = db.write_csv(sql, part, header=WASH_COLUMNS)
+        os.replace(part, out)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    return counts
+
+
 def _candidates_sql(predictions: str, candidates: int) -> str:
-    """The best `candidates` people per record, best first; ties broken by person id (repeatable)."""
+    """CTEs ending in `best`: the best `candidates` people per record; ties broken by person id (repeatable)."""
     return f"""
-        with oriented as (
+        oriented as (
             select *,
                 case when source_dataset_l = 'records' then unique_id_l else unique_id_r end as record_id,
                 case when source_dataset_l = 'records' then unique_id_r else unique_id_l end as person_id
@@ -319,7 +369,7 @@ def _candidates_sql(predictions: str, candidates: int) -> str:
             select *, row_number() over (partition by record_id
                                          order by match_probability desc, person_id) as candidate_rank
             from oriented
+        ), best as (
+            select * from ranked where candidate_rank <= {int(candidates)}
         )
-        select * from ranked where candidate_rank <= {int(candidates)}
-        order by record_id, candidate_rank
     """

@@ -27,7 +27,6 @@ a model has been trained.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from typing import Any
@@ -165,8 +164,17 @@ class Scorer:
         self.lock = threading.Lock()
         self.calls = 0
 
-    def score(self, subject: dict[str, Any], appointments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Splink's prediction rows (match_probability, match_weight, gamma_*, bf_*) for each appointment."""
+    def score(self, subject: dict[str, Any], appointments: list[dict[str, Any]], *,
+              prior: float | None = None) -> list[dict[str, Any]]:
+        """Splink's prediction rows (match_probability, match_weight, gamma_*, mw_*) for each appointment.
+
+        `prior`: the probability that a random person on the register is the subject (one in the
+        number of people on it today). Splink adds the prior's weight to the fields' match weights;
+        the model's prior (from its training) is swapped for today's, so a model trained on one
+        workforce scores fairly on a register that has grown since.
+        """
+        import math
+
         import pyarrow as pa
 
         if not appointments:
@@ -183,6 +191,12 @@ class Scorer:
             finally:
                 self.connection.unregister(left)
                 self.connection.unregister(right)
+        if prior is not None:
+            trained = float(self.settings["probability_two_random_records_match"])
+            shift = math.log2(prior / (1 - prior)) - math.log2(trained / (1 - trained))
+            for row in rows:
+                row["match_weight"] = float(row["match_weight"]) + shift
+                row["match_probability"] = 1 / (1 + 2 ** -row["match_weight"])
         return rows
 
 
@@ -297,6 +311,3 @@ def model_summary(document: dict[str, Any]) -> list[dict[str, Any]]:
                          "m": m, "u": u, "weight": math.log2(m / u) if m > 0 and u > 0 else float("nan")})
     return rows
 
-
-def today() -> dt.date:
-    return timezone.localdate()
