@@ -131,6 +131,11 @@ def demo(people: int, years: int, seed: int, serve: bool, port: int) -> None:
         click.echo(f"Loaded {result.people:,} people and {result.cases:,} cases "
                    f"({result.allegations:,} allegations) in {result.seconds:.1f} s.")
     if not scenarios_loaded():
+        from forewarn.linkage.subjects import subject_model_train
+
+        # The subject model's u probabilities from this workforce, before the scenarios match subjects.
+        model = subject_model_train(note="demo workforce")
+        click.echo(f"Trained subject model v{model.version} on {model.people:,} appointment records.")
         load_scenarios(demo_actors())
         click.echo("Loaded the scenario cases.")
     demo_assignments()
@@ -458,6 +463,58 @@ def webhook_deactivate(user: str, webhook_id: int) -> None:
 from forewarn.linkage.cli import link  # noqa: E402  (batch linkage, issue #5: its own module, no database)
 
 main.add_command(link)
+
+
+@link.group(name="subject-model")
+def subject_model() -> None:
+    """The model that matches subjects described on cases to the workforce (issue #5 §1)."""
+
+
+@subject_model.command(name="train")
+@click.option("--user", envvar="FOREWARN_USER", default=None, help="Record this user as the trainer (optional).")
+@click.option("--note", default="", help="Why this version (for the audit trail).")
+def subject_model_train_command(user: str | None, note: str) -> None:
+    """Estimate the model's u probabilities on today's workforce; save and activate the next version."""
+    _setup_django()
+    from forewarn.linkage.subjects import subject_model_train
+
+    row = subject_model_train(actor=_actor(user) if user else None, note=note)
+    click.echo(f"Subject model v{row.version} trained on {row.people:,} appointment records; now active.")
+
+
+@subject_model.command(name="show")
+def subject_model_show() -> None:
+    """The versions, and each comparison level of the active one: m, u and the weight it gives."""
+    _setup_django()
+    from forewarn.linkage.models import SubjectModel
+    from forewarn.linkage.subjects import default_document, model_summary
+
+    versions = list(SubjectModel.objects.order_by("-version"))
+    for row in versions:
+        click.echo(f"v{row.version}{' (active)' if row.active else ''}  trained {row.trained_at:%Y-%m-%d %H:%M} "
+                   f"on {row.people:,} records  {row.note}")
+    active = next((row for row in versions if row.active), None)
+    if active is None:
+        click.echo("No trained model: the stated defaults (version 0) are in use.")
+    for level in model_summary(active.document if active else default_document()):
+        click.echo(f"  {level['field']:<13} {level['level']:<36} m={level['m']:<9.4g} u={level['u']:<9.4g} "
+                   f"weight={level['weight']:+.2f}")
+
+
+@link.command(name="thresholds")
+@click.option("--user", envvar="FOREWARN_USER", required=True, help="A head of professional standards or "
+              "administrator of the organisation (or FOREWARN_USER).")
+@click.option("--auto-link", type=float, required=True, help="Link automatically at or above this probability.")
+@click.option("--review", type=float, required=True, help="Put before a reviewer at or above this probability.")
+def link_thresholds(user: str, auto_link: float, review: float) -> None:
+    """Set one's organisation's thresholds for automatic links and for review (audited)."""
+    _setup_django()
+    from forewarn.linkage.identification import match_thresholds_set
+
+    actor = _actor(user)
+    row = match_thresholds_set(actor=actor, organisation_id=actor.organisation_id, auto_link=auto_link,
+                               review=review)
+    click.echo(f"{actor.organisation.code}: link automatically from {row.auto_link}, review from {row.review}.")
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("follow/", include("forewarn.portal.urls")),
     path("register/", include("forewarn.register.urls")),
+    path("identification/", include("forewarn.linkage.urls")),
     # The public barred list: no sign-in (Police Act 1996 Part 4A; the College's searchable database).
     path("barred-list/", barred_list_public, name="barred-list"),
     path("", include("forewarn.documents.urls")),

@@ -14,6 +14,10 @@ class ApiClient:
     def get(self, path, data=None, **extra):
         return self.client.get(path, data, **self.headers, **extra)
 
+    def put(self, path, body=None, **extra):
+        payload = __import__("json").dumps(body if body is not None else {})
+        return self.client.put(path, payload, content_type="application/json", **self.headers, **extra)
+
     def post(self, path, body=None, *, raw: str | bytes | None = None, **extra):
         payload = raw if raw is not None else __import__("json").dumps(body if body is not None else {})
         return self.client.post(path, payload, content_type="application/json", **self.headers, **extra)

@@ -98,7 +98,8 @@ def test_case_detail_and_timeline(handler, api_for):
     assert detail["subjects"][0]["allegation_number"] == 1
     assert "organisation" in detail and "created_by" not in detail
     timeline = client.get(f"/api/cases/{case_id}/timeline").json()
-    assert [e["action"] for e in timeline] == ["case.open", "party.add", "allegation.add", "subject.add"]
+    assert [e["action"] for e in timeline] == ["case.open", "party.add", "allegation.add", "subject.add",
+                                               "identification.propose"]
     assert "ada@example.org" not in str(timeline)
 
 

@@ -37,7 +37,7 @@ def workforce():
     for i, given in enumerate(("Colm", "Dorian", "Ewan")):
         people[given.lower()] = _officer(given, "Quillfeather", number=f"73{i}0", station="Kentish Town", rank="PS",
                                          born=1980 + i * 3)
-    for i in range(30):
+    for _ in range(30):
         person = PersonFactory()
         RankHeldFactory(appointment=AppointmentFactory(person=person, station="Holborn"))
     return people
@@ -180,8 +180,8 @@ def test_only_the_organisations_own_head_or_administrator_sets_thresholds(handle
 
 
 def test_undo_withdraws_the_alerts_tells_everyone_told_and_never_relinks_by_itself(workforce, handler):
-    from forewarn.register.models import Alert, AlertTrigger, RecipientBasis
     from forewarn.register.history import person_register_history
+    from forewarn.register.models import Alert, AlertTrigger, RecipientBasis
 
     subject = _subject(handler, name_as_given="DS Pennywhistle", rank_as_given="PS", number_as_given="4821",
                        station_as_given="Kentish Town", approximate_age=40)

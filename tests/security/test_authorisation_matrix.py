@@ -230,6 +230,20 @@ def _webhook_endpoint(world: World):
         defaults={"url": "https://matrix.example/hook", "secret": "fwhk_matrix"})[0]
 
 
+def _identification(world: World):
+    """A proposal awaiting review for the world's subject, with one candidate (linkage.identification)."""
+    from forewarn.linkage.models import Candidate, Identification
+
+    found, created = Identification.objects.get_or_create(
+        subject_allegation=world.subject, defaults={"case": world.case, "status": "review", "model_version": 0,
+                                                    "auto_link_threshold": 0.99, "review_threshold": 0.3,
+                                                    "details": {}})
+    if created:
+        Candidate.objects.create(identification=found, person=world.person, position=1, probability=0.5,
+                                 match_weight=0, evidence=[])
+    return found
+
+
 def _register_records(world: World) -> dict[str, int]:
     """The world's force's vetting application and check for the person, and a request from another
     force (Surrey) for the world's case file (register.checks, register.disclosures)."""
@@ -254,6 +268,7 @@ def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str,
               "proceeding_id": world.proceeding.pk, "challenge_id": world.challenge.pk,
               "document_id": world.document.pk, "list_entry_id": _list_entry(world).pk, "alert_id": world.alert.pk,
               "webhook_id": _webhook_endpoint(world).pk, **_register_records(world),
+              "identification_id": _identification(world).pk, "organisation_id": world.case.organisation_id,
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
               **variant}
@@ -307,6 +322,12 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/register/webhooks/{webhook_id}/rotate"): {},
         ("POST", "/api/register/webhooks/{webhook_id}/deactivate"): {},
         ("POST", "/api/{machine}/{obj_id}/actions/{action}"): {"payload": {}},
+        ("POST", "/api/subjects/{subject_id}/identify"): {},
+        ("POST", "/api/subjects/{subject_id}/unlink"): {"reason": "Matrix."},
+        ("POST", "/api/identifications/{identification_id}/accept"): {"candidate_id": 1},
+        ("POST", "/api/identifications/{identification_id}/reject"): {"candidate_id": 1, "reason": "Matrix."},
+        ("POST", "/api/identifications/{identification_id}/none"): {"reason": "Matrix."},
+        ("PUT", "/api/organisations/{organisation_id}/match-thresholds"): {"auto_link": 0.99, "review": 0.3},
     }
     multipart = {
         ("POST", "/api/cases/{case_id}/documents"): {

@@ -71,7 +71,8 @@ def subject_out(sa: SubjectAllegation, *, actor=None) -> dict:
         "allegation_number": sa.allegation.number, "person_id": sa.person_id, "subject_label": sa.subject_label,
         "name_as_given": sa.name_as_given, "rank_as_given": sa.rank_as_given,
         "number_as_given": sa.number_as_given, "station_as_given": sa.station_as_given,
-        "status": sa.status, "status_label": sa.get_status_display(), "severity": sa.severity,
+        "approximate_age": sa.approximate_age, "sex_as_given": sa.sex_as_given,
+        "date_of_birth_as_given": sa.date_of_birth_as_given, "status": sa.status, "status_label": sa.get_status_display(), "severity": sa.severity,
         "criminal_status": sa.criminal_status, "is_former_officer": sa.is_former_officer, "version": sa.version,
         "actions": available_actions(actor=actor, obj=sa) if actor is not None else [],
     }

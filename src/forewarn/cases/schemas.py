@@ -61,6 +61,8 @@ class SubjectIn(In):
     number_as_given: str = Field("", max_length=20)
     station_as_given: str = Field("", max_length=120)
     approximate_age: int | None = Field(None, ge=16, le=90)
+    date_of_birth_as_given: dt.date | None = None
+    sex_as_given: choice_of(["M", "F"], blank=True) = ""
     description_as_given: str = Field("", max_length=2000)
 
 
@@ -129,6 +131,9 @@ class SubjectOut(Schema):
     rank_as_given: str
     number_as_given: str
     station_as_given: str
+    approximate_age: int | None = None
+    sex_as_given: str = ""
+    date_of_birth_as_given: dt.date | None = None
     status: str
     status_label: str
     severity: str

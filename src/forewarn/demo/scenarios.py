@@ -4,7 +4,9 @@ Fictional people throughout. Scenario A follows the public chronology of a repor
 Police case (domain brief §6.3: complaint 2020, hearing 2021, FWW, resignation, JR dismissed 2023,
 Court of Appeal allowed and remitted 2025, rehearing: would have been dismissed) with invented
 names; scenario B is an indecent-exposure report against an officer not identified at the time,
-who later moved to another force (the pattern the Angiolini Inquiry examined, §9.2).
+who later moved to another force (the pattern the Angiolini Inquiry examined, §9.2). Scenario C is a
+complaint naming "DS Ashdown from Kentish Town, a man of about forty": two sergeants called Ashdown
+serve there, so identity resolution proposes both and the match waits in the review queue.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from forewarn.workforce import services as workforce
 SCENARIO_A_SUMMARY = ("Scenario A (fictional): a detective sergeant who took a robbery victim's statement in 2011 "
                       "asked her intrusive personal questions and pursued a relationship with her.")
 SCENARIO_A2_SUMMARY = "Scenario A (fictional): a colleague reports inappropriate messages from the same officer."
+SCENARIO_C_SUMMARY = ("Scenario C (fictional): a shopkeeper complains that a detective sergeant from Kentish Town "
+                      "was rude and threatening when taking her statement.")
 SCENARIO_B_SUMMARY = ("Scenario B (fictional): a member of the public reports a man in a police uniform exposing "
                       "himself at a drive-through restaurant.")
 
@@ -68,7 +72,7 @@ def scenarios_loaded() -> bool:
 
 def load_scenarios(actor_by_org: dict) -> dict:
     """Load both scenarios. `actor_by_org` maps MET, KEN, ESS and IOPC to users with the roles needed."""
-    return {"a": _scenario_a(actor_by_org), "b": _scenario_b(actor_by_org)}
+    return {"a": _scenario_a(actor_by_org), "b": _scenario_b(actor_by_org), "c": _scenario_c(actor_by_org)}
 
 
 def _scenario_a(actors: dict) -> dict:
@@ -220,3 +224,29 @@ def _scenario_b(actors: dict) -> dict:
                                     on=dt.date(2018, 4, 30), service_number="ESS90210")
     return {"person": person, "case": case, "subject": subject, "kent_appointment": appointment,
             "new_appointment": new}
+
+
+def _scenario_c(actors: dict) -> dict:
+    """A loosely described subject with two plausible officers: a proposal for a reviewer (issue #5 §1)."""
+    met = actors["MET"]
+    sergeants = []
+    for given, born, sex, number in (("Lionel", dt.date(1984, 2, 11), "M", "MET61184"),
+                                     ("Harriet", dt.date(1987, 9, 23), "F", "MET61930")):
+        person = workforce.person_create(actor=met, given_name=given, family_name="Ashdown", date_of_birth=born,
+                                         sex=sex)
+        workforce.appointment_start(actor=met, person_id=person.id, organisation_id=met.organisation_id,
+                                    start_date=dt.date(2009, 4, 6), service_number=number, rank="PS",
+                                    station="Kentish Town")
+        sergeants.append(person)
+    case = cases.case_record(actor=met, case_type="complaint", came_to_attention_on=dt.date(2026, 10, 5),
+                             summary=SCENARIO_C_SUMMARY, incident_date=dt.date(2026, 10, 2),
+                             incident_location="Convenience store, Kentish Town Road")
+    cases.party_add(actor=met, case_id=case.id, role="complainant", full_name="Priya Okonedo-Hale",
+                    eligibility_basis="directed_at")
+    allegation = cases.allegation_add(actor=met, case_id=case.id, category="individual_behaviours",
+                                      subcategory="Impolite language / tone", standards=["SPB-ARC"],
+                                      description="Rude and threatening while taking a witness statement.")
+    subject = cases.subject_add(actor=met, allegation_id=allegation.id, name_as_given="DS Ashdown", rank_as_given="PS",
+                                station_as_given="Kentish Town", approximate_age=40, sex_as_given="M",
+                                description_as_given="Detective sergeant, about forty, from Kentish Town.")
+    return {"case": case, "subject": subject, "sergeants": sergeants}

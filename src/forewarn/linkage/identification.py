@@ -46,7 +46,6 @@ from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation
 from forewarn.workforce.models import Person
 
-
 # An automatic link also needs the best candidate to be this many bits of match weight (2^10, about a
 # thousand times more likely) ahead of the next: two plausible officers is a question for a person.
 AMBIGUITY_MARGIN_BITS = 10.0
@@ -180,13 +179,19 @@ def subject_identify(*, actor, subject_allegation_id: int) -> Identification:
 
 
 # -- deciding ------------------------------------------------------------------------------------
-def _open_for_update(*, actor, identification_id: int) -> Identification:
-    """The identification (in scope, locked with its subject), which must be awaiting review."""
+def identification_get_for_actor(*, actor, identification_id: int) -> Identification:
+    """An identification whose subject's case is in the actor's scope; NotFound otherwise."""
     found = Identification.objects.filter(pk=identification_id).values_list("subject_allegation_id", flat=True).first()
     if found is None:
         raise NotFound(f"No identification with id {identification_id}.")
-    subject_allegation_get_for_actor(actor=actor, subject_allegation_id=found)  # scope: NotFound outside it
-    SubjectAllegation.objects.select_for_update().get(pk=found)
+    subject_allegation_get_for_actor(actor=actor, subject_allegation_id=found)
+    return Identification.objects.get(pk=identification_id)
+
+
+def _open_for_update(*, actor, identification_id: int) -> Identification:
+    """The identification (in scope, locked with its subject), which must be awaiting review."""
+    found = identification_get_for_actor(actor=actor, identification_id=identification_id)
+    SubjectAllegation.objects.select_for_update().get(pk=found.subject_allegation_id)
     identification = (Identification.objects.select_for_update().select_related("case", "subject_allegation")
                       .get(pk=identification_id))
     if identification.status != IdentificationStatus.REVIEW:

@@ -141,8 +141,20 @@ def default_document() -> dict[str, Any]:
 
 
 # -- the engine: one in-process DuckDB per model version -------------------------------------------
+class _Captured(Exception):
+    """Raised to stop Splink once it has built the scoring SQL (see `Scorer`)."""
+
+
 class Scorer:
-    """A Splink linker for one model version, scoring a subject against a handful of appointments."""
+    """Scores a subject against a handful of appointments with one model version.
+
+    Splink builds the SQL of `Linker.inference.score_pairs` (term-frequency joins, comparison
+    vectors, Bayes factors, match weights and probabilities) afresh on every call, which costs more
+    than running it. So the SQL is built once per model, by Splink, for two input tables with fixed
+    names, and each match registers its records under those names and runs it in DuckDB.
+    """
+
+    LEFT, RIGHT = "forewarn_subject_in", "forewarn_appointments_in"
 
     def __init__(self, document: dict[str, Any], version: int):
         import duckdb
@@ -158,11 +170,30 @@ class Scorer:
         self.schema = pa.schema([(c, pa.int32() if c == "birth_year" else pa.float64() if c.startswith("tf_")
                                   else pa.string()) for c in COLUMNS])
         self.connection = duckdb.connect(":memory:")
-        self.db_api = DuckDBAPI(connection=self.connection)
-        self.connection.register("subject_model_empty", pa.Table.from_pylist([], schema=self.schema))
-        self.linker = Linker(self.db_api.register("subject_model_empty"), self.settings, log_level=logging.ERROR)
         self.lock = threading.Lock()
-        self.calls = 0
+        db_api = DuckDBAPI(connection=self.connection)
+        empty = pa.Table.from_pylist([], schema=self.schema)
+        for name in (self.LEFT, self.RIGHT):
+            self.connection.register(name, empty)
+        linker = Linker(db_api.register(self.LEFT), self.settings, log_level=logging.ERROR)
+        captured: list[str] = []
+        run = db_api.sql_pipeline_to_splink_dataframe
+
+        def capture(pipeline):
+            sql = pipeline.generate_cte_pipeline_sql()
+            if self.RIGHT not in sql:
+                return run(pipeline)  # a preliminary step (term frequencies of the empty input)
+            captured.append(sql)
+            raise _Captured
+
+        db_api.sql_pipeline_to_splink_dataframe = capture
+        try:
+            linker.inference.score_pairs(db_api.register(self.LEFT), db_api.register(self.RIGHT))
+        except _Captured:
+            pass
+        if not captured:  # pragma: no cover - a Splink upgrade that stops building one pipeline
+            raise ModelFileError("Splink did not build a scoring query for the subject model")
+        self.sql = captured[0]
 
     def score(self, subject: dict[str, Any], appointments: list[dict[str, Any]], *,
               prior: float | None = None) -> list[dict[str, Any]]:
@@ -179,18 +210,12 @@ class Scorer:
 
         if not appointments:
             return []
-        with self.lock:  # one DuckDB connection: one query at a time
-            self.calls += 1
-            left, right = f"subject_{self.calls}", f"appointments_{self.calls}"
-            self.connection.register(left, pa.Table.from_pylist([subject], schema=self.schema))
-            self.connection.register(right, pa.Table.from_pylist(appointments, schema=self.schema))
-            try:
-                result = self.linker.inference.score_pairs(self.db_api.register(left), self.db_api.register(right))
-                rows = result.as_record_list()
-                result.drop_table_from_database_and_remove_from_cache()
-            finally:
-                self.connection.unregister(left)
-                self.connection.unregister(right)
+        with self.lock:  # one DuckDB connection and fixed table names: one match at a time
+            self.connection.register(self.LEFT, pa.Table.from_pylist([subject], schema=self.schema))
+            self.connection.register(self.RIGHT, pa.Table.from_pylist(appointments, schema=self.schema))
+            cursor = self.connection.execute(self.sql)
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
         if prior is not None:
             trained = float(self.settings["probability_two_random_records_match"])
             shift = math.log2(prior / (1 - prior)) - math.log2(trained / (1 - trained))
@@ -200,7 +225,7 @@ class Scorer:
         return rows
 
 
-_scorers: dict[int, Scorer] = {}
+_scorers: dict[tuple, Scorer] = {}
 _scorers_lock = threading.Lock()
 
 
@@ -208,25 +233,25 @@ def active_model():
     """The active SubjectModel row, or None (the stated defaults, version 0, are used)."""
     from forewarn.linkage.models import SubjectModel
 
-    return SubjectModel.objects.filter(active=True).only("version").first()
+    return SubjectModel.objects.filter(active=True).only("version", "trained_at").first()
 
 
 def scorer() -> Scorer:
-    """The scorer for the active model version, built once per process and version."""
+    """The scorer for the active model, built once per process and model (one small query per call
+    to see which model is active: a model trained in another process is picked up at once)."""
     from forewarn.linkage.models import SubjectModel
 
     row = active_model()
-    version = row.version if row else 0
-    found = _scorers.get(version)
+    key = (row.pk, row.version, row.trained_at) if row else (None, 0, None)
+    found = _scorers.get(key)
     if found is not None:
         return found
     with _scorers_lock:
-        if version not in _scorers:
-            document = (SubjectModel.objects.values_list("document", flat=True).get(version=version) if version
-                        else default_document())
-            _scorers.clear()  # an older version is not used again in this process
-            _scorers[version] = Scorer(document, version)
-        return _scorers[version]
+        if key not in _scorers:
+            document = SubjectModel.objects.values_list("document", flat=True).get(pk=row.pk) if row else default_document()
+            _scorers.clear()  # an older model is not used again in this process
+            _scorers[key] = Scorer(document, key[1])
+        return _scorers[key]
 
 
 # -- training ------------------------------------------------------------------------------------

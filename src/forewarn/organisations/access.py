@@ -131,6 +131,19 @@ def owning_force_disclosure(actor, value, kwargs):
     return owning_disclosure_get_for_actor(actor=actor, disclosure_id=value)
 
 
+def _identification(actor, value, kwargs):
+    from forewarn.linkage.identification import identification_get_for_actor
+
+    return identification_get_for_actor(actor=actor, identification_id=value)
+
+
+def _own_organisation(actor, value, kwargs):
+    """The actor's own organisation (settings an organisation keeps for itself); any other is NotFound."""
+    if not permissions.is_signed_in(actor) or getattr(actor, "organisation_id", None) != value:
+        raise NotFound(f"No organisation with id {value} of yours.")
+    return actor.organisation
+
+
 def _within_parent(actor, value, kwargs):
     """A key under a record already resolved from the same URL (e.g. the user of a panel seat)."""
     return None
@@ -151,6 +164,8 @@ OBJECT_PARAMETERS: dict[str, Callable] = {
     "check_id": _check,
     "disclosure_id": _disclosure,
     "alert_id": _alert,  # one unit's copy of a register alert (its inbox item)
+    "identification_id": _identification,  # a proposed match, scoped by its subject's case
+    "organisation_id": _own_organisation,
     # Keys that only make sense under a parent record named in the same URL.
     "user_id": _within_parent,
 }

@@ -33,6 +33,8 @@ class AlertOut(Schema):
     acknowledged_at: dt.datetime | None
     acknowledged_by: str | None
     escalated_at: dt.datetime | None
+    withdrawn_at: dt.datetime | None = Field(None, description="Set when a correction withdrew this alert")
+    withdrawn_by_alert_id: int | None = None
 
 
 class InboxFilter(Schema):
@@ -53,7 +55,8 @@ def alert_out(recipient: AlertRecipient) -> dict:
         "reasons": alert.reasons, "summary": alert.summary, "unit": recipient.unit, "basis": recipient.basis,
         "acknowledge_by": recipient.acknowledge_by, "acknowledged_at": recipient.acknowledged_at,
         "acknowledged_by": recipient.acknowledged_by.username if recipient.acknowledged_by else None,
-        "escalated_at": recipient.escalated_at,
+        "escalated_at": recipient.escalated_at, "withdrawn_at": alert.withdrawn_at,
+        "withdrawn_by_alert_id": alert.withdrawn_by_id,
     }
 
 

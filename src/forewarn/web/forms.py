@@ -264,6 +264,10 @@ class SubjectForm(forms.Form):
     number_as_given = forms.CharField(required=False, label="Collar, warrant or staff number")
     station_as_given = forms.CharField(required=False, label="Station")
     approximate_age = forms.IntegerField(required=False, label="Approximate age")
+    date_of_birth_as_given = forms.DateField(required=False, label="Date of birth, if known",
+                                             help_text="For example, 17/05/1984")
+    sex_as_given = forms.ChoiceField(choices=[("", "Not known"), ("F", "Female"), ("M", "Male")], required=False,
+                                     label="Sex")
     description_as_given = forms.CharField(required=False, widget=forms.Textarea, label="Description")
 
     def __init__(self, *args, people=(), **kwargs):

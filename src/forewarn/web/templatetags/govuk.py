@@ -30,6 +30,15 @@ _TAG_BY_STATE = {state: css for css, states in _TAG_COLOURS.items() for state in
 
 
 @register.filter
+def may(user, action: str) -> bool:
+    """Whether the user holds a role for a permission action (`{% if user|may:"identification.queue" %}`):
+    menus and links follow the one permissions table, never a role list of their own."""
+    from forewarn.organisations.permissions import has_role_for
+
+    return has_role_for(user, action)
+
+
+@register.filter
 def tag_class(state: str) -> str:
     return _TAG_BY_STATE.get(str(state), "govuk-tag--blue")
 
