@@ -230,6 +230,10 @@ FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_MAX_SEC
 FOREWARN_OUTBOX_MAX_ATTEMPTS = env.int("FOREWARN_OUTBOX_MAX_ATTEMPTS", default=8)
 # How long a process keeps the serious-allegation rules before reading them again (docs/alerts.md).
 FOREWARN_ALERT_RULES_CACHE_SECONDS = env.float("FOREWARN_ALERT_RULES_CACHE_SECONDS", default=5.0)
+# Subject matching (docs/identification.md): switch off, and how long a process keeps the number of
+# people on the register (the prior and term frequencies) before counting again.
+FOREWARN_SUBJECT_MATCHING = env.bool("FOREWARN_SUBJECT_MATCHING", default=True)
+FOREWARN_REGISTER_SIZE_CACHE_SECONDS = env.float("FOREWARN_REGISTER_SIZE_CACHE_SECONDS", default=60.0)
 # How long a claimed batch is the claiming worker's; longer than a batch takes to deliver
 # (batch × webhook timeout), or a slow batch's tail is sent twice (harmless, keyed, but wasteful).
 FOREWARN_OUTBOX_LEASE_SECONDS = env.float("FOREWARN_OUTBOX_LEASE_SECONDS", default=120.0)

@@ -34,3 +34,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # Tests change the serious-allegation rules directly in the database: read them fresh every time.
 FOREWARN_ALERT_RULES_CACHE_SECONDS = 0
+FOREWARN_REGISTER_SIZE_CACHE_SECONDS = 0

@@ -91,6 +91,13 @@ EXPECTED_ROUTES = {
     ("post", "/api/register/lists/{list_entry_id}/removal"),
     ("get", "/api/register/webhooks"), ("post", "/api/register/webhooks"),
     ("post", "/api/register/webhooks/{webhook_id}/rotate"), ("post", "/api/register/webhooks/{webhook_id}/deactivate"),
+    # Identity resolution in the case flow (issue #5 §1).
+    ("get", "/api/identifications/review"), ("get", "/api/subjects/{subject_id}/identification"),
+    ("post", "/api/subjects/{subject_id}/identify"), ("post", "/api/subjects/{subject_id}/unlink"),
+    ("post", "/api/identifications/{identification_id}/accept"),
+    ("post", "/api/identifications/{identification_id}/reject"),
+    ("post", "/api/identifications/{identification_id}/none"),
+    ("put", "/api/organisations/{organisation_id}/match-thresholds"),
 }
 
 

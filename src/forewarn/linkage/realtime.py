@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 
@@ -31,7 +32,6 @@ MAX_RECORDS = 400
 # Candidates kept per match, and the lowest probability worth showing a person.
 MAX_CANDIDATES = 5
 MIN_PROBABILITY = 0.01
-TF_TOTAL_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,11 @@ _tf_total: tuple[float, int] = (0.0, 0)
 
 
 def _people_total() -> int:
+    """People on the register, counted at most once a minute per process (counting is a scan)."""
     global _tf_total
     at, total = _tf_total
-    if time.monotonic() - at > TF_TOTAL_SECONDS or not total:
+    ttl = getattr(settings, "FOREWARN_REGISTER_SIZE_CACHE_SECONDS", 60.0)
+    if time.monotonic() - at >= ttl or not total:
         _tf_total = (time.monotonic(), max(Person.objects.count(), 1))
     return _tf_total[1]
 
