@@ -42,7 +42,8 @@ def _done(request, call, success: str):
 def decide(request, subject_id: int, identification_id: int):
     """One form per candidate row (accept or reject) and one for "none of these"."""
     decision, reason = request.POST.get("decision", ""), request.POST.get("reason", "")
-    candidate_id = int(request.POST.get("candidate") or 0)
+    raw = request.POST.get("candidate", "")
+    candidate_id = int(raw) if raw.isdigit() and len(raw) < 12 else 0  # 0: no such candidate (the service says so)
     actor = request.user
     calls = {
         "accept": (lambda: identification.identification_accept(
