@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "forewarn.portal",
     "forewarn.register",
     "forewarn.linkage",
+    "forewarn.disclosure",
     "forewarn.web",
 ]
 

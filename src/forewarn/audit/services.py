@@ -130,8 +130,8 @@ def event_record(
 ) -> Event:
     """Append one change event. Call inside the transaction of the change it records.
 
-    The event is first offered to the register (`register.alerts.alerts_for_event`), in the same
-    transaction: an alert and its outbox rows commit or roll back with the change (transactional
+    The event is first offered to the register (`register.alerts.alerts_for_event`) and to open
+    disclosure schedules (`disclosure.services.drift_for_event`), in the same transaction: an alert and its outbox rows commit or roll back with the change (transactional
     outbox), and no path that records a change can skip the register. The alerts it raised are
     named in the event's data (hash-chained provenance). The register goes first because the
     append holds the audit chain's lock until commit: writing alert rows after it (a foreign-key
@@ -152,9 +152,14 @@ def event_record(
         "changes": changes or {},
         "reason": reason,
     }
+    from forewarn.disclosure.services import drift_for_event  # disclosure sits above audit
     from forewarn.register.alerts import alerts_for_event  # the register sits above audit
 
-    raised = alerts_for_event(event=SimpleNamespace(pk=None, **row), obj=obj)
+    pending = SimpleNamespace(pk=None, **row)
+    raised = alerts_for_event(event=pending, obj=obj)
+    # The continuing duty of disclosure: new material linked to a person reaches every open schedule
+    # for them, in this transaction (disclosure/services.py).
+    drift_for_event(event=pending, obj=obj)
     if raised:
         row["data"] = {**row["data"], "alerts_raised": raised}
     return _append([row])[0]

@@ -137,6 +137,12 @@ def _identification(actor, value, kwargs):
     return identification_get_for_actor(actor=actor, identification_id=value)
 
 
+def _schedule(actor, value, kwargs):
+    from forewarn.disclosure.services import schedule_get_for_actor
+
+    return schedule_get_for_actor(actor=actor, schedule_id=value)
+
+
 def _own_organisation(actor, value, kwargs):
     """The actor's own organisation (settings an organisation keeps for itself); any other is NotFound."""
     if not permissions.is_signed_in(actor) or getattr(actor, "organisation_id", None) != value:
@@ -166,11 +172,13 @@ OBJECT_PARAMETERS: dict[str, Callable] = {
     "alert_id": _alert,  # one unit's copy of a register alert (its inbox item)
     "identification_id": _identification,  # a proposed match, scoped by its subject's case
     "organisation_id": _own_organisation,
+    "schedule_id": _schedule,  # a disclosure schedule, scoped by its case
+    "item_id": _within_parent,  # an item of the schedule named in the same URL
     # Keys that only make sense under a parent record named in the same URL.
     "user_id": _within_parent,
 }
 # Parameters that name something under a parent; the URL must also name one of PARENTS.
-CHILD_PARAMETERS = frozenset({"user_id"})
+CHILD_PARAMETERS = frozenset({"user_id", "item_id"})
 PARENTS = frozenset(OBJECT_PARAMETERS) - CHILD_PARAMETERS
 
 

@@ -154,6 +154,13 @@ ACTIONS: dict[str, Rule] = _table(
          Scope.SIGNED_IN, "The review queue of proposed matches on the cases in scope"),
     Rule("linkage.thresholds.set", frozenset({Role.HEAD_OF_STANDARDS, Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Set one's organisation's thresholds for automatic links and for review"),
+    # Disclosure schedules (issue #6 §1): prepared by the force (or the IOPC) bringing the proceeding.
+    Rule("disclosure.schedule.open", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
+         "Open a disclosure schedule for a proceeding: every record linked to the subject person"),
+    Rule("disclosure.schedule.read", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER}, Scope.CASE,
+         "Read a disclosure schedule and its served versions; export them (redacted)"),
+    Rule("disclosure.schedule.decide", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER},
+         Scope.CASE, "As the named disclosure officer: decide on each item, serve (seal) and complete"),
     Rule("case.report_progress", FORCE_CASEWORK | {Role.INVESTIGATOR, Role.IOPC_CASEWORKER}, Scope.CASE,
          "Record an investigation progress report (Conduct Regs 2020 reg 19)"),
     Rule("case.restrict", RESTRICTION_MANAGERS, Scope.CASE,
