@@ -16,6 +16,7 @@ from forewarn.cases.access_api import router as case_access_router
 from forewarn.cases.api import router as cases_router
 from forewarn.core.api import router as lifecycle_router
 from forewarn.core.errors import DomainError
+from forewarn.disclosure.api import router as disclosure_router
 from forewarn.documents.api import router as documents_router
 from forewarn.linkage.api import router as linkage_router
 from forewarn.organisations.access import declare_in_openapi
@@ -121,6 +122,7 @@ api.add_router("", register_alerts_router)
 api.add_router("", register_lists_router)
 api.add_router("", register_webhooks_router)
 api.add_router("", linkage_router)
+api.add_router("", disclosure_router)
 # Last: its paths start with a parameter ('/{machine}/{obj_id}/actions') and must not shadow the others.
 api.add_router("", lifecycle_router)
 # Each operation's permission action (organisations.access.requires), as `x-permission` in the OpenAPI document.

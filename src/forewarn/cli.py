@@ -460,6 +460,28 @@ def webhook_deactivate(user: str, webhook_id: int) -> None:
     _echo_endpoint(webhook_endpoint_deactivate(actor=_actor(user), webhook_id=webhook_id))
 
 
+@main.group()
+def disclosure() -> None:
+    """Disclosure schedules: check a served version against its seal."""
+
+
+@disclosure.command(name="verify")
+@click.argument("schedule_id", type=int)
+@click.option("--version", "number", type=int, default=None, help="One served version (default: every one).")
+def disclosure_verify(schedule_id: int, number: int | None) -> None:
+    """Recompute each served version's SHA-256 and compare it with its seal and the audit trail.
+
+    Exits 0 when every version checked is intact, 1 when any is not."""
+    _setup_django()
+    from forewarn.disclosure.services import schedule_verify
+
+    results = schedule_verify(schedule_id=schedule_id, number=number)
+    for version, ok, message in results:
+        click.echo(f"version {version}: {'ok' if ok else 'FAILED'}: {message}")
+    if not all(ok for _, ok, _ in results):
+        raise SystemExit(1)
+
+
 from forewarn.linkage.cli import link  # noqa: E402  (batch linkage, issue #5: its own module, no database)
 
 main.add_command(link)

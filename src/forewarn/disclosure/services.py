@@ -217,15 +217,19 @@ def content_hash(content: dict) -> str:
     return hashlib.sha256(canonical(content)).hexdigest()
 
 
-def _content(schedule: Schedule, *, number: int, served_by: User, served_at, served_to: str) -> dict:
-    """What is served: the schedule's particulars and every item with its decision (redacted)."""
+def schedule_content(schedule: Schedule, *, number: int | None, served_by: User | None = None, served_at=None,
+                     served_to: str = "") -> dict:
+    """What is served or exported: the schedule's particulars and every item with its decision, with
+    the redactions for a reader outside the force applied (restricted parties left out; no contact
+    details are ever part of the facts). `number` None: a draft, not served."""
     return {
         "format": CONTENT_VERSION,
         "schedule": {"id": schedule.pk, "title": schedule.title, "kind": schedule.kind,
+                     "kind_label": str(ProceedingKind(schedule.kind).label),
                      "case_reference": schedule.case.reference, "person": schedule.person.full_name,
                      "person_id": schedule.person_id, "version": number},
-        "served": {"by": served_by.get_full_name() or served_by.username, "by_user_id": served_by.pk,
-                   "at": served_at.isoformat(timespec="seconds"), "to": served_to},
+        "served": ({"by": served_by.get_full_name() or served_by.username, "by_user_id": served_by.pk,
+                    "at": served_at.isoformat(timespec="seconds"), "to": served_to} if served_by else None),
         "disclosure_officer": schedule.disclosure_officer.get_full_name() or schedule.disclosure_officer.username,
         "not_held": NOT_HELD,
         "items": [{"key": i.key, "source": i.source, "added_after_version": i.added_after_version,
@@ -249,7 +253,7 @@ def schedule_serve(*, actor, schedule_id: int, served_to: str) -> ScheduleVersio
                               code="disclosure.items_pending")
         number = schedule.served_version + 1
         now = timezone.now()
-        content = _content(schedule, number=number, served_by=actor, served_at=now, served_to=served_to)
+        content = schedule_content(schedule, number=number, served_by=actor, served_at=now, served_to=served_to)
         version = ScheduleVersion.objects.create(schedule=schedule, number=number, content=content,
                                                  content_hash=content_hash(content), served_by=actor, served_at=now,
                                                  served_to=served_to)

@@ -253,6 +253,9 @@ def case_detail(request, case_id):
     page["may_restrict"] = owning_force and permissions.has_role_for(request.user, "case.restrict")
     page["may_manage_panel"] = owning_force and permissions.has_role_for(request.user, "proceeding.panel.manage")
     page["may_see_viewers"] = permissions.has_role_for(request.user, "audit.viewers.read")
+    from forewarn.disclosure.services import schedules_for_case  # disclosure sits above the case page
+
+    page["schedules"] = schedules_for_case(actor=request.user, case_id=case_id)
     return render(request, "web/case_detail.html", page)
 
 
