@@ -98,6 +98,13 @@ EXPECTED_ROUTES = {
     ("post", "/api/identifications/{identification_id}/reject"),
     ("post", "/api/identifications/{identification_id}/none"),
     ("put", "/api/organisations/{organisation_id}/match-thresholds"),
+    # Disclosure schedules (issue #6 §1).
+    ("post", "/api/cases/{case_id}/disclosure-schedules"), ("get", "/api/disclosure-schedules/{schedule_id}"),
+    ("post", "/api/disclosure-schedules/{schedule_id}/items/{item_id}/decision"),
+    ("post", "/api/disclosure-schedules/{schedule_id}/serve"),
+    ("post", "/api/disclosure-schedules/{schedule_id}/complete"),
+    ("get", "/api/disclosure-schedules/{schedule_id}/export.csv"),
+    ("get", "/api/disclosure-schedules/{schedule_id}/export.pdf"),
 }
 
 

@@ -244,6 +244,23 @@ def _identification(world: World):
     return found
 
 
+def _schedule(world: World):
+    """A disclosure schedule on the world's case for its subject person, with one item."""
+    from forewarn.disclosure.models import Schedule, ScheduleItem
+
+    found, created = Schedule.objects.get_or_create(
+        case=world.case, defaults={"person": world.person, "kind": "misconduct_hearing", "title": "Matrix",
+                                   "disclosure_officer": world.seated_user})
+    if created:
+        from forewarn.disclosure.material import material_for
+
+        ScheduleItem.objects.bulk_create([
+            ScheduleItem(schedule=found, key=m.key, source=m.source, facts=m.facts,
+                         subject_allegation_id=m.subject_allegation_id, proceeding_id=m.proceeding_id,
+                         list_entry_id=m.list_entry_id) for m in material_for(world.person.pk)])
+    return found
+
+
 def _register_records(world: World) -> dict[str, int]:
     """The world's force's vetting application and check for the person, and a request from another
     force (Surrey) for the world's case file (register.checks, register.disclosures)."""
@@ -269,6 +286,7 @@ def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str,
               "document_id": world.document.pk, "list_entry_id": _list_entry(world).pk, "alert_id": world.alert.pk,
               "webhook_id": _webhook_endpoint(world).pk, **_register_records(world),
               "identification_id": _identification(world).pk, "organisation_id": world.case.organisation_id,
+              "schedule_id": _schedule(world).pk, "item_id": _schedule(world).items.first().pk,
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
               **variant}
@@ -323,6 +341,10 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/register/webhooks/{webhook_id}/deactivate"): {},
         ("POST", "/api/{machine}/{obj_id}/actions/{action}"): {"payload": {}},
         ("POST", "/api/subjects/{subject_id}/identify"): {},
+        ("POST", "/api/cases/{case_id}/disclosure-schedules"): {"kind": "civil", "person_id": world.person.pk},
+        ("POST", "/api/disclosure-schedules/{schedule_id}/items/{item_id}/decision"): {"decision": "disclosed"},
+        ("POST", "/api/disclosure-schedules/{schedule_id}/serve"): {"served_to": "Matrix court"},
+        ("POST", "/api/disclosure-schedules/{schedule_id}/complete"): {},
         ("POST", "/api/subjects/{subject_id}/unlink"): {"reason": "Matrix."},
         ("POST", "/api/identifications/{identification_id}/accept"): {"candidate_id": 1},
         ("POST", "/api/identifications/{identification_id}/reject"): {"candidate_id": 1, "reason": "Matrix."},
