@@ -15,6 +15,7 @@ import datetime as dt
 
 from forewarn.cases import services as cases
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
+from forewarn.disclosure import services as disclosure
 from forewarn.core.lifecycle import run_transition
 from forewarn.organisations.models import Organisation
 from forewarn.proceedings import services as proceedings
@@ -147,6 +148,12 @@ def _scenario_a(actors: dict) -> dict:
                                      grounds="The panel's sanction was irrational and failed to follow the "
                                              "outcomes guidance.",
                                      late_reason="Time extended by the court on the permission application.")
+    # The force's disclosure officer schedules everything known about the officer for the judicial
+    # review, and serves it (issue #6 §1; the real case's failure was material held but not disclosed).
+    schedule = disclosure.schedule_open(actor=met, case_id=case.id, challenge_id=jr.id)
+    for item in schedule.items.all():
+        disclosure.item_decide(actor=met, schedule_id=schedule.id, item_id=item.id, decision="disclosed")
+    disclosure.schedule_serve(actor=met, schedule_id=schedule.id, served_to="The claimant's solicitors; the court")
     run_transition(machine=CHALLENGE_MACHINE, obj_id=jr.id, action="dismiss", actor=met, on=dt.date(2023, 11, 17),
                    payload={"reasons": "Claim dismissed: the guidance is not a straitjacket.",
                             "citation": "[2023] EWHC 9999 (Admin) (fictional)"})
@@ -188,10 +195,19 @@ def _scenario_a(actors: dict) -> dict:
     allegation = cases.allegation_add(actor=met, case_id=second.id, category="sexual_conduct",
                                       subcategory="Sexual harassment", standards=["SPB-ARC", "SPB-DC"],
                                       description="Repeated unwanted messages of a sexual nature to a colleague.")
-    cases.subject_add(actor=met, allegation_id=allegation.id, person_id=person.id)
+    colleague = cases.subject_add(actor=met, allegation_id=allegation.id, person_id=person.id)
     _case(met, "record", second, dt.date(2022, 3, 16))
+    # The continuing duty: the colleague's report (and, in this script's order, the re-hearing's outcome
+    # and the list entry) reached the open judicial-review schedule as drift items; the disclosure
+    # officer decides on each and serves the schedule again.
+    for item in schedule.items.filter(decision=""):
+        reason = ("A further allegation of sexual harassment by the same officer: relevant to the seriousness "
+                  "the claim challenges." if item.subject_allegation_id == colleague.id else "")
+        disclosure.item_decide(actor=met, schedule_id=schedule.id, item_id=item.id, decision="disclosed",
+                               reason=reason)
+    disclosure.schedule_serve(actor=met, schedule_id=schedule.id, served_to="The claimant's solicitors; the court")
     return {"person": person, "case": case, "hearing": hearing, "rehearing": rehearing, "referral": referral,
-            "second_case": second}
+            "second_case": second, "jr_schedule": schedule}
 
 
 def _scenario_b(actors: dict) -> dict:
