@@ -1,0 +1,129 @@
+"""Writes of the outcome guidance: the check and record made in the outcome step, and the outlier alert.
+
+The proceeding machine's outcome step (`proceedings.lifecycle`, action `outcome_determine`) calls
+`outcome_check` among its rules (nothing written yet: a refusal leaves no trace) and
+`assessment_record` in its apply, inside `run_transition`'s transaction. The assessment's audit event
+reaches the register (`register.alerts`), which calls `outlier_alert_raise` in the same transaction:
+an outlier outcome and its alert commit or roll back together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from forewarn.core.errors import GuardFailed
+from forewarn.guidance import data, rules, selectors
+from forewarn.guidance.models import OutcomeAssessment
+from forewarn.proceedings.models import Proceeding, Sanction
+
+
+@dataclass(frozen=True)
+class OutcomeCheck:
+    draft: selectors.Draft
+    finding: str | None
+    indicated: rules.IndicativeRange
+    grounds: tuple[str, ...]
+    words: tuple[str, ...]
+    gaps: tuple[str, ...]
+    reasons: str  # the explicit reasons for departing (outlier_reasons, or the exceptional circumstances)
+
+
+def outcome_check(*, proceeding: Proceeding, values: Mapping, finding: str | None) -> OutcomeCheck:
+    """Judge an outcome against the guidance before it is saved; refuse an outlier without reasons.
+
+    Raises ValidationFailed for an unknown or unexplained factor (naming the entry) and GuardFailed
+    `outcome.outlier_reasons_required` for an outcome below the indicative range, or short of the most
+    severe indicated while relying on personal mitigation of little weight, with no explicit reasons.
+    """
+    draft = selectors.Draft.parse(values, require_explanations=True)
+    indicated = selectors.range_for(proceeding, draft, finding=finding)
+    grounds = tuple(rules.outlier_grounds(indicated, sanction=draft.sanction,
+                                          personal=draft.ids("personal_mitigation")))
+    words = tuple(rules.grounds_in_words(indicated, grounds, sanction=draft.sanction))
+    reasons = str(values.get("outlier_reasons") or "").strip()
+    if grounds and not reasons and set(grounds) <= {"below_presumption"}:
+        # SI 2025/558: the exceptional circumstances are the statutory reasons for this departure.
+        reasons = str(values.get("exceptional_circumstances") or "").strip()
+    if grounds and not reasons:
+        raise GuardFailed(
+            f"'{Sanction(draft.sanction).label}' departs from the outcomes guidance: {' '.join(words)} Give "
+            "explicit reasons for the departure (outlier_reasons); the appropriate authority and the IOPC will "
+            "be told.", code="outcome.outlier_reasons_required", field="outlier_reasons",
+            grounds=list(grounds))
+    gaps = tuple(rules.reasoning_gaps(indicated, sanction=draft.sanction, outcomes_considered=draft.outcomes_considered,
+                                      purpose=draft.purpose))
+    return OutcomeCheck(draft=draft, finding=finding, indicated=indicated, grounds=grounds, words=words, gaps=gaps,
+                        reasons=reasons)
+
+
+def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on: dt.date) -> OutcomeAssessment | None:
+    """Store what the guidance indicated for the outcome just decided, with one audit event.
+
+    Call inside the outcome step's transaction. Nothing is stored where the guidance does not apply
+    (not proven, not misconduct).
+    """
+    from forewarn.audit.services import event_record
+
+    if not check.indicated.applicable:
+        return None
+    profile = selectors.proceeding_profile(proceeding)
+    comparable = selectors.comparables(proceeding=proceeding, profile=profile, indicated=check.indicated)
+    indicated = check.indicated
+    assessment = OutcomeAssessment.objects.create(
+        proceeding=proceeding, guidance_version=data.GUIDANCE_VERSION, decided_on=on, sanction=check.draft.sanction,
+        culpability_factors=[c.as_json() for c in check.draft.culpability_factors],
+        harm_factors=[c.as_json() for c in check.draft.harm_factors], purpose=check.draft.purpose,
+        indicated=indicated.as_json(), range_floor=indicated.floor or "", range_ceiling=indicated.ceiling or "",
+        band=indicated.band, comparables={"count": comparable["count"], "distribution": comparable["distribution"],
+                                          "profile": comparable["profile"]},
+        is_outlier=bool(check.grounds), outlier_grounds=list(check.grounds), outlier_words=list(check.words),
+        outlier_reasons=check.reasons if check.grounds else "", reasoning_gaps=list(check.gaps))
+    event_record(actor=actor, action="outcome_assessment.record", obj=assessment, case=proceeding.case,
+                 occurred_on=on,
+                 data={"proceeding_id": proceeding.pk, "sanction": assessment.sanction, "band": assessment.band,
+                       "range": [assessment.range_floor, assessment.range_ceiling], "outlier": assessment.is_outlier,
+                       "grounds": assessment.outlier_grounds, "comparables": comparable["count"]},
+                 reason=assessment.outlier_reasons)
+    return assessment
+
+
+def outlier_alert_raise(*, event, assessment: OutcomeAssessment):
+    """An "outcome outlier" alert to the appropriate authority (the case's force, its professional
+    standards department) and the IOPC, which may seek judicial review of the decision.
+
+    Called by the register for the assessment's audit event (register.alerts.HANDLERS), in its
+    transaction. Raised once per proceeding.
+    """
+    from forewarn.organisations.models import Organisation, OrganisationKind
+    from forewarn.register.alerts import Recipient, alert_raise
+    from forewarn.register.entries import subject_entries
+    from forewarn.register.models import AlertTrigger, RecipientBasis, Unit
+
+    if not assessment.is_outlier:
+        return None
+    proceeding = assessment.proceeding
+    case = proceeding.case
+    subjects = [i.subject_allegation for i in proceeding.items.select_related(
+        "subject_allegation__case__organisation", "subject_allegation__allegation").order_by("id")]
+    person_id = proceeding.person_id or next((s.person_id for s in subjects if s.person_id), None)
+    if person_id is None:  # pragma: no cover - proceedings are brought against identified officers
+        return None
+    targets = [Recipient(case.organisation_id, Unit.PROFESSIONAL_STANDARDS, RecipientBasis.APPROPRIATE_AUTHORITY)]
+    iopc = Organisation.objects.filter(kind=OrganisationKind.IOPC).order_by("id").first()
+    if iopc is not None:
+        targets.append(Recipient(iopc.pk, Unit.OVERSIGHT, RecipientBasis.OVERSIGHT))
+    sanction = Sanction(assessment.sanction).label
+    reasons = [f"Outcome outlier: {sanction} ({proceeding.get_form_display().lower()}, case {case.reference})",
+               *assessment.outlier_words, f"Reasons given for the departure: {assessment.outlier_reasons}"]
+    summary = {
+        "entries": subject_entries([s for s in subjects if s.person_id == person_id]),
+        "outcome_outlier": {"proceeding_id": proceeding.pk, "case": case.reference, "sanction": assessment.sanction,
+                            "range": [assessment.range_floor, assessment.range_ceiling], "band": assessment.band,
+                            "grounds": assessment.outlier_grounds, "reasons": assessment.outlier_reasons,
+                            "contact": case.organisation.standards_contact},
+    }
+    return alert_raise(person_id=person_id, trigger=AlertTrigger.OUTCOME_OUTLIER,
+                       dedupe_key=f"outcome_outlier:{proceeding.pk}", occurred_on=event.occurred_on,
+                       summary=summary, reasons=reasons, case=case, targets=targets)
