@@ -69,9 +69,14 @@ _raised: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("fore
 UNIT_ROLES: dict[str, frozenset[str]] = {
     Unit.PROFESSIONAL_STANDARDS: permissions.FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS},
     Unit.VETTING: frozenset({Role.VETTING_OFFICER}),
+    Unit.OVERSIGHT: frozenset({Role.IOPC_CASEWORKER}),
 }
 # Who is e-mailed for each unit, and on escalation.
-UNIT_MAIL_ROLE = {Unit.PROFESSIONAL_STANDARDS: Role.HEAD_OF_STANDARDS, Unit.VETTING: Role.VETTING_OFFICER}
+UNIT_MAIL_ROLE = {Unit.PROFESSIONAL_STANDARDS: Role.HEAD_OF_STANDARDS, Unit.VETTING: Role.VETTING_OFFICER,
+                  Unit.OVERSIGHT: Role.IOPC_CASEWORKER}
+# A force's units: employers and receiving forces are told in both (the IOPC's oversight unit only
+# reads outcome outliers, addressed to it by guidance.services).
+FORCE_UNITS = (Unit.PROFESSIONAL_STANDARDS, Unit.VETTING)
 
 
 # -- which allegations are serious ----------------------------------------------------------------
@@ -174,14 +179,14 @@ def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: in
         found.setdefault((org_id, unit), Recipient(org_id, unit, basis))
 
     if receiving_organisation_id:
-        for unit in Unit.values:
+        for unit in FORCE_UNITS:
             add(receiving_organisation_id, unit, RecipientBasis.RECEIVING_FORCE)
     employers = (appointment.objects.filter(person_id=person_id, start_date__lte=on)
                  .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
                  .filter(organisation__kind__in=("territorial_force", "national_force"))
                  .values_list("organisation_id", flat=True))
     for org_id in sorted(set(employers)):
-        for unit in Unit.values:
+        for unit in FORCE_UNITS:
             add(org_id, unit, RecipientBasis.EMPLOYS)
     for org_id, kind in (Application.objects.filter(person_id=person_id, closed_on__isnull=True)
                          .order_by("opened_on", "id").values_list("organisation_id", "kind")):
@@ -418,6 +423,13 @@ def _on_list_entry(event, obj) -> None:
                 key_checked=True)  # a fresh key
 
 
+def _on_outcome_assessment(event, obj) -> None:
+    """An outcome outside the outcomes guidance (issue #6 §2): the appropriate authority and the IOPC."""
+    from forewarn.guidance.services import outlier_alert_raise  # guidance sits above the register
+
+    outlier_alert_raise(event=event, assessment=obj)
+
+
 HANDLERS: dict[str, Callable] = {
     "subject.add": _on_subject_identified,
     "subject.link_person": _on_subject_identified,
@@ -439,6 +451,7 @@ HANDLERS: dict[str, Callable] = {
     "list_entry.open": _on_list_entry,
     "list_entry.list": _on_list_entry,
     "list_entry.remove": _on_list_entry,
+    "outcome_assessment.record": _on_outcome_assessment,
 }
 
 

@@ -176,6 +176,8 @@ class AlertTrigger(models.TextChoices):
     TRANSFER = "transfer", "Transfer in: the person's whole history"
     LIST_ENTRY = "list_entry", "Barred or advisory list entry"
     CORRECTION = "correction", "Correction: an earlier alert was about the wrong person"
+    # Issue #6 §2: an outcome below the outcomes guidance's range (guidance.services.outlier_alert_raise).
+    OUTCOME_OUTLIER = "outcome_outlier", "Outcome outlier: below the outcomes guidance"
 
 
 class Alert(models.Model):
@@ -212,6 +214,8 @@ class Unit(models.TextChoices):
 
     PROFESSIONAL_STANDARDS = "standards", "Professional standards department"
     VETTING = "vetting", "Vetting unit"
+    # The IOPC's reading of outcome outliers (it may seek judicial review); never a force's unit.
+    OVERSIGHT = "oversight", "IOPC oversight of outcomes"
 
 
 class RecipientBasis(models.TextChoices):
@@ -220,6 +224,8 @@ class RecipientBasis(models.TextChoices):
     TRANSFER_APPLICATION = "transfer_application", "Open transfer application"
     RECEIVING_FORCE = "receiving_force", "The person has transferred in"
     PREVIOUSLY_TOLD = "previously_told", "Was told of the alert now corrected"
+    APPROPRIATE_AUTHORITY = "appropriate_authority", "Appropriate authority for the proceeding"
+    OVERSIGHT = "oversight", "Oversight: the IOPC may seek judicial review of the outcome"
 
 
 class AlertRecipient(models.Model):
