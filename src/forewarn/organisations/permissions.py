@@ -73,8 +73,12 @@ REGISTER_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICE
 # lifecycle steps), and a disclosure must never let another force write to the case.
 DISCLOSURE_READERS = frozenset({Role.VETTING_OFFICER})
 # Register alerts go to a force's professional standards department (its head and casework staff)
-# and its vetting unit (vetting officers); see register.models.Unit.
-ALERT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER}
+# and its vetting unit (vetting officers); see register.models.Unit. IOPC caseworkers read the IOPC's
+# oversight unit: outcome outliers (issue #6 §2), which the IOPC may challenge by judicial review.
+ALERT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER, Role.IOPC_CASEWORKER}
+# The outcomes guidance for a proceeding (range, principles, comparables): the panel deciding, the
+# force's professional standards and the IOPC; not the subject officer's side.
+GUIDANCE_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER, Role.PANEL_MEMBER}
 
 # Proceeding states after which a panel member no longer sees the papers ("until it closes").
 PANEL_CLOSED_STATUSES = frozenset({"final", "withdrawn", "remitted"})
@@ -188,6 +192,8 @@ ACTIONS: dict[str, Rule] = _table(
     Rule("proceeding.panel.read", CASE_READERS - SUBJECT_SIDE, Scope.CASE, "See who sits on a proceeding's panel"),
     Rule("proceeding.panel.manage", frozenset({Role.APPROPRIATE_AUTHORITY}), Scope.CASE,
          "Appoint or stand down panel members (Conduct Regs 2020 reg 28)"),
+    Rule("proceeding.guidance.read", GUIDANCE_READERS, Scope.CASE,
+         "See the outcomes guidance for a proceeding: indicative range, principles, comparable outcomes"),
     Rule("challenge.lodge", FORCE_CASEWORK, Scope.CASE,
          "Record an appeal, PAT appeal, judicial review or Court of Appeal challenge"),
     Rule("list_referral.record", frozenset({Role.APPROPRIATE_AUTHORITY}), Scope.CASE,
