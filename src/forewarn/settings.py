@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "forewarn.register",
     "forewarn.linkage",
     "forewarn.disclosure",
+    "forewarn.guidance",
     "forewarn.web",
 ]
 
