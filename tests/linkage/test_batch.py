@@ -238,3 +238,70 @@ def test_wash_refuses_a_bad_records_file_before_writing(tmp_path):
     assert result.exit_code == 2
     assert "records.csv:2:date_of_birth: '19175009' is not a date in the format %Y%m%d" in result.stderr
     assert not out.exists()
+
+
+def test_wash_output_written_in_sql_matches_the_row_by_row_words(washed, workdir, tmp_path):
+    """The wash writes in the engine (COPY); each line must be what model.evidence and the probability format
+    give for that prediction row, as the row-by-row writer did."""
+    from forewarn.linkage import engines, inputs, model, services
+
+    mapping = dict(p.split("=") for p in FEBRL_MAP.split(","))
+    frames = [inputs.input_normalise(spec=inputs.InputSpec(path=FIXTURES / f"febrl4_raw_{side}.csv", id_column="rec_id",
+                                                           mapping=mapping, date_format="%Y%m%d"),
+                                     frame_path=tmp_path / f"{name}.csv", source_dataset=name)
+              for side, name in (("a", "workforce"), ("b", "records"))]
+    saved, fields = model.model_load(workdir / "wash-model.json")
+    db = engines.engine_open("duckdb", workdir=tmp_path)
+    try:
+        tables = [db.load(f.frame_path, table=name, with_source=True)
+                  for name, f in zip(("workforce", "records"), frames, strict=True)]
+        linker = services._linker(tables, dict(saved, link_type="link_only"))
+        predictions = linker.inference.predict(threshold_match_probability=0.01)
+        labels = model.level_labels(linker.misc.save_model_to_json())
+        expected = [[row["record_id"], row["person_id"], services._probability(float(row["match_probability"])),
+                     model.evidence(row, labels=labels)]
+                    for row in db.rows(f"with {services._candidates_sql(predictions.physical_name, 3)} "
+                                       f"select * from best order by record_id, candidate_rank")]
+        out = tmp_path / "out.csv"
+        counts = services._wash_write(db, predictions.physical_name, out=out, candidates=3, labels=labels)
+    finally:
+        db.close()
+    with out.open(newline="", encoding="utf-8") as handle:
+        written = list(csv.reader(handle))
+    assert written[0] == list(services.WASH_COLUMNS)
+    assert written[1:] == expected and len(expected) > 150
+    assert counts == (len(expected), len({row[0] for row in expected}))
+    assert out.read_bytes().count(b"\r\n") == len(written)  # line ends as Python's csv module writes them
+
+
+def test_wash_trains_on_a_hashed_sample_of_a_big_input(monkeypatch, tmp_path):
+    """Above TRAINING_SAMPLE_RECORDS the model is trained on a sample chosen by a hash of the ids (the same
+    every run) and scores every record."""
+    from forewarn.linkage import engines, services
+
+    monkeypatch.setattr(services, "TRAINING_SAMPLE_RECORDS", 300)
+    sampled = []
+    original = engines.DuckDBEngine.sample
+
+    def sample(self, table, into, share):
+        sampled.append((table, round(share, 3), self.connection.execute(
+            f"select count(*) from {original(self, table, into, share)}").fetchall()[0][0]))
+        return into
+
+    monkeypatch.setattr(engines.DuckDBEngine, "sample", sample)
+    outputs = []
+    for attempt in range(2):
+        out = tmp_path / f"matches-{attempt}.csv"
+        result = run("wash", "--workforce", FIXTURES / "febrl4_raw_a.csv", "--workforce-id", "rec_id",
+                     "--workforce-map", FEBRL_MAP, "--records", FIXTURES / "febrl4_raw_b.csv", "--records-id",
+                     "rec_id", "--records-map", FEBRL_MAP, "--date-format", "%Y%m%d", "--out", out, "--timings")
+        assert result.exit_code == 0, result.output
+        assert "timing: reading febrl4_raw_a.csv" in result.stderr and "training" in result.stderr
+        outputs.append(read(out))
+    share = 300 / 400
+    assert [(table, s) for table, s, _ in sampled[:2]] == [("workforce", round(share, 3)), ("records", round(share, 3))]
+    assert 0.6 * 400 < sampled[0][2] + sampled[1][2] < 0.9 * 400  # about three quarters of the records
+    assert sampled[:2] == sampled[2:]  # the same sample every run
+    assert outputs[0] == outputs[1]
+    correct = sum(_person(m["record_id"]) == _person(m["person_id"]) for m in outputs[0])
+    assert correct / len(outputs[0]) >= 0.95 and correct >= 0.75 * 180  # every record scored, not just the sample

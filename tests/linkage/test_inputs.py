@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from forewarn import cli
+from forewarn.linkage import inputs
 from forewarn.linkage.inputs import InputInvalid, InputSpec, input_normalise
 
 HEADER = "Ref,Forename,Surname,DOB,Joined,Gender,YOB\n"
@@ -160,13 +161,18 @@ def test_gzip_input(tmp_path):
     assert [row["family_name"] for row in rows] == ["tresize", "penhal"] and frame.rows == 2
 
 
-def test_progress_reaches_the_file_size(tmp_path):
-    path = _file(tmp_path, "".join(f"A{i},Gethin,Penhal,,,M,\n" for i in range(25_000)))
+@pytest.mark.parametrize("by_lines", [False, True])
+def test_progress_reaches_the_file_size(tmp_path, monkeypatch, by_lines):
+    monkeypatch.setattr(inputs, "BULK_BLOCK_BYTES", 64 << 10)  # several blocks in bulk
+    first = "A,Gethin,Penhal,,,M,,extra\n" if by_lines else ""  # a cell beyond the header: the line reader
+    path = _file(tmp_path, first + "".join(f"A{i},Gethin,Penhal,,,M,\n" for i in range(25_000)))
     seen = []
-    input_normalise(spec=_spec(path), frame_path=tmp_path / "frame.csv", today=TODAY,
-                    progress=lambda done, total: seen.append((done, total)))
+    frame = input_normalise(spec=_spec(path), frame_path=tmp_path / "frame.csv", today=TODAY,
+                            progress=lambda done, total: seen.append((done, total)))
     size = path.stat().st_size
-    assert len(seen) == 3 and seen[-1] == (size, size) and 0 < seen[0][0] < size
+    assert frame.reader == ("lines" if by_lines else "bulk")
+    assert len(seen) >= 3 and seen[-1] == (size, size) and 0 < seen[0][0] < size
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 @pytest.mark.parametrize(("mapping", "message"), [
@@ -176,3 +182,70 @@ def test_progress_reaches_the_file_size(tmp_path):
 def test_map_syntax(tmp_path, mapping, message):
     result = _dedupe(_file(tmp_path, GOOD), "--id", "Ref", "--map", mapping, "--out", tmp_path / "out.csv")
     assert result.exit_code == 2 and message in result.stderr
+
+
+# The bulk reader (Arrow, column by column) and the line reader must write the same frame and warnings.
+TRICKY = {
+    "Ref": ["{n}", " {n} ", "{n}.0", "x{n}"],
+    "Name": ["Tresize, Morwenna Jane", "PC Gethin ap Rhys Jr.", "POLICE OFFICER", "", "Zoë Ørsted", "Aled",
+             "Morcas, Aled", "UNKNOWN", "O'Brien-Smith, Seren", 'The "Rock" Penhal'],
+    "Forename": ["Morwenna", " GETHIN ", "", "police", "N/A", "Zoë", "o'neil", "Jr"],
+    "Surname": ["Tresize", "officer", "", "Penhal.", "MC GUIRE", "unknown", "Ap, Rhys"],
+    "Suffix": ["", "Junior", "snr", "III"],
+    "DOB": ["07/04/1984", "", "1984-07-04", "01/01/1850", "01/01/2999", " 12/12/1990 ", "1990-01-02 00:00:00"],
+    "YOB": ["", "1984", "1984.0", "1850", "2999", " 1990 "],
+    "Gender": ["M", "female", "", "U", "Q", "w", "Unknown", "x"],
+    "Force": ["Kent Police", "", "KENT  police", "Dyfed-Powys"],
+    "Collar": ["00417", "417.0", "", "ka-12"],
+    "Rank": ["PC", "Sergeant", ""],
+    "Postcode": ["sw1a1aa", "", "pl1 2ab", "90210"],
+    "Joined": ["", "04/09/2006", "2030-01-01", "01/01/1899"],
+    "Left": ["", "2030-01-01", "01/02/2020"],
+}
+TRICKY_MAP = ("full_name=Name,given_name=Forename,family_name=Surname,suffix=Suffix,birth_date=DOB,"
+              "birth_year=YOB,sex=Gender,organisation=Force,badge_number=Collar,rank=Rank,postcode=Postcode,"
+              "start_date=Joined,end_date=Left")
+
+
+def _tricky_file(path: Path, rows: int, seed: int, bom: bool = False) -> Path:
+    import random
+
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n" if seed % 2 else "\r\n")
+        writer.writerow(TRICKY)
+        for n in range(rows):
+            writer.writerow([rng.choice(values).format(n=n) for values in TRICKY.values()])
+    return path
+
+
+@pytest.mark.parametrize(("seed", "bom", "gz"), [(1, False, False), (2, True, False), (3, False, True)])
+def test_bulk_and_line_readers_agree(tmp_path, monkeypatch, seed, bom, gz):
+    monkeypatch.setattr(inputs, "BULK_BLOCK_BYTES", 4 << 10)  # many blocks: warnings' first rows cross blocks
+    path = _tricky_file(tmp_path / "tricky.csv", 600, seed, bom=bom)
+    if gz:
+        packed = tmp_path / "tricky.csv.gz"
+        packed.write_bytes(gzip.compress(path.read_bytes()))
+        path = packed
+    spec = _spec(path, TRICKY_MAP, date_format="%d/%m/%Y")
+    bulk = input_normalise(spec=spec, frame_path=tmp_path / "bulk.csv", today=TODAY, source_dataset="records")
+    lines = inputs._stream_normalise(spec=spec, frame_path=tmp_path / "lines.csv", source_dataset="records",
+                                     today=TODAY, progress=None)
+    assert bulk.reader == "bulk"
+    with bulk.frame_path.open(newline="") as a, lines.frame_path.open(newline="") as b:
+        assert list(csv.DictReader(a)) == list(csv.DictReader(b))
+    assert (bulk.rows, bulk.fields) == (lines.rows, lines.fields)
+    assert bulk.warning_lines() == lines.warning_lines() and bulk.warning_lines()
+
+
+@pytest.mark.parametrize("body", [
+    GOOD + "A2,Gethin,Penhal,1990-13-01,,M,\n",  # a bad date
+    GOOD + "A1,Gethin,Penhal,,,M,\n",  # a duplicate id
+    GOOD + " ,Gethin,Penhal,,,M,\n",  # an empty id
+    GOOD + "A2,Gethin\n",  # a short row
+    GOOD + "\n" + "A2,Gethin,Penhal,2030-01-01,,M,\n",  # a warning after a blank line: its row is a line number
+])
+def test_files_the_bulk_reader_leaves_to_the_line_reader(tmp_path, body):
+    spec = _spec(_file(tmp_path, body))
+    assert inputs._bulk_normalise(spec=spec, frame_path=tmp_path / "frame.csv", source_dataset=None,
+                                  today=TODAY, progress=None) is None

@@ -123,8 +123,9 @@ def dedupe(input_path, id_column, mapping, out, engine, date_format, threshold, 
 @click.option("--records-map", required=True, help="FIELD=COLUMN,… for the records file.")
 @click.option("--candidates", type=click.IntRange(1, 20), default=1, show_default=True,
               help="Best people written per record.")
+@click.option("--timings", is_flag=True, help="Also print the seconds each stage took, on stderr.")
 @_common
-def wash(workforce, workforce_id, workforce_map, records, records_id, records_map, candidates, out, engine,
+def wash(workforce, workforce_id, workforce_map, records, records_id, records_map, candidates, timings, out, engine,
          date_format, threshold, model_path, save_model):
     """Link a workforce to external person records; write record_id,person_id,match_probability,evidence."""
     from forewarn.linkage.services import wash_run
@@ -136,6 +137,8 @@ def wash(workforce, workforce_id, workforce_map, records, records_id, records_ma
                   model_path=Path(model_path) if model_path else None,
                   save_model=Path(save_model) if save_model else None)
     sent = result.inputs[1].rows
+    if timings:
+        click.echo(f"timing: {result.timing_line()}", err=True)
     click.echo(f"{Path(out).name}: {result.records_matched:,} of {sent:,} records matched "
                f"({result.rows_written:,} lines; {result.engine}, threshold {result.threshold:g}, "
                f"fields {', '.join(result.fields)}, {result.seconds:.1f} s).")

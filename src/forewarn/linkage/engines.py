@@ -47,10 +47,19 @@ class DuckDBEngine:
         self.connection.execute(
             f"CREATE TABLE {table} AS SELECT * FROM read_csv('{_sql_path(path)}', header = true, delim = ',', "
             f"columns = {{{columns}}}, nullstr = '', quote = '\"', escape = '\"')")
-        return self.db_api.register(table, dataset_display_name=table)
+        return self.registered(table)
 
     def columns(self, table: str) -> list[str]:
         return [d[0] for d in self.connection.execute(f"select * from {table} limit 0").description]
+
+    def sample(self, table: str, into: str, share: float) -> str:
+        """Table `into`: the rows of `table` whose id hashes below `share` (the same rows on every engine)."""
+        self.connection.execute(f"create or replace table {into} as select * from {table} "
+                                f"where {sample_condition(share)}")
+        return into
+
+    def registered(self, table: str):
+        return self.db_api.register(table, dataset_display_name=table)
 
     def create_table(self, table: str, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
         """A small table from Python values (columns: name and SQL type)."""
@@ -71,8 +80,8 @@ class DuckDBEngine:
         self.connection.execute(f"create or replace temp table forewarn_output as {sql}")
         self.connection.execute(f"copy (select {', '.join(header)} from forewarn_output) to '{_sql_path(path)}' "
                                 f"(format csv, header true, new_line '\r\n', quote '\"', escape '\"')")
-        rows, records = self.connection.execute(
-            "select count(*), count(distinct record_id) from forewarn_output").fetchone()
+        [(rows, records)] = self.connection.execute(
+            "select count(*), count(distinct record_id) from forewarn_output").fetchall()
         self.connection.execute("drop table forewarn_output")
         return rows, records
 
@@ -130,14 +139,22 @@ class SparkEngine:
         frame = self.spark.read.csv(str(path), header=True, schema=schema, quote='"', escape='"',
                                     nullValue="", mode="FAILFAST")
         frame.createOrReplaceTempView(table)
-        return self.db_api.register(table, dataset_display_name=table)
+        return self.registered(table)
 
     def columns(self, table: str) -> list[str]:
         return self.spark.table(table).columns
 
+    def sample(self, table: str, into: str, share: float) -> str:
+        """View `into`: the rows of `table` whose id hashes below `share` (the same rows on every engine)."""
+        self.spark.sql(f"select * from {table} where {sample_condition(share)}").cache().createOrReplaceTempView(into)
+        return into
+
+    def registered(self, table: str):
+        return self.db_api.register(table, dataset_display_name=table)
+
     def create_table(self, table: str, columns: list[tuple[str, str]], rows: list[list[Any]]) -> None:
         """A small table from Python values (columns: name and SQL type)."""
-        schema = ", ".join(f"{name} {kind}" for name, kind in columns)
+        schema = ", ".join(f"{name} {'STRING' if kind == 'VARCHAR' else kind}" for name, kind in columns)
         self.spark.createDataFrame(rows, schema=schema).createOrReplaceTempView(table)
 
     @staticmethod
@@ -202,6 +219,12 @@ def settings_for_engine(saved: dict[str, Any], *, engine: str, fields: set[str],
     rebuilt["probability_two_random_records_match"] = saved["probability_two_random_records_match"]
     rebuilt["link_type"] = link_type
     return rebuilt
+
+
+def sample_condition(share: float) -> str:
+    """SQL true for about `share` of the rows, chosen by the MD5 of unique_id (DuckDB and Spark agree on MD5)."""
+    bound = min(int(share * 16 ** 8), 16 ** 8 - 1)
+    return f"substr(md5(unique_id), 1, 8) < '{bound:08x}'"
 
 
 def engine_check(name: str) -> None:

@@ -36,6 +36,7 @@ from forewarn.core.errors import ValidationFailed
 from forewarn.linkage import normalise
 
 MAX_REPORTED_ERRORS = 10
+SEX_UNRECOGNISED = "not a recognised sex (M, F, male, female, U, unknown)"
 PROGRESS_EVERY = 10_000
 
 
@@ -201,7 +202,7 @@ class _Reader:
         if "sex" in mapping:
             out["sex"], recognised = normalise.sex(self.cell(cells, "sex"))
             if not recognised:
-                self.warn(row, mapping["sex"], "not a recognised sex (M, F, male, female, U, unknown)")
+                self.warn(row, mapping["sex"], SEX_UNRECOGNISED)
         self._dates(row, cells, out)
         return None if self.error_count > errors_before else out
 
@@ -343,7 +344,7 @@ class _NoClose:
 # The bulk reader. Arrow parses a block at a time; each mapped column is normalised once per distinct
 # value of the block (the normalisers are the same functions the line reader calls, so the two agree).
 
-BULK_BLOCK_BYTES = 4 << 20
+BULK_BLOCK_BYTES = 32 << 20  # about 400,000 rows of a roster; bigger blocks repeat less work per value
 # The order in which the line reader meets warnings within one row: sorting warnings by (first row, step)
 # lists them as the line reader would.
 _WARNING_STEPS = {"sex": 0, "birth_year": 1, **{name: 2 + i for i, name in enumerate(normalise.DATE_FIELDS)}}
@@ -446,12 +447,12 @@ class _Bulk:
         if "postcode" in cells:
             out["postcode"] = cells["postcode"].map(normalise.postcode)
         if "sex" in cells:
-            codes = {raw: normalise.sex(raw.strip()) for raw in cells["sex"].values}
-            out["sex"] = cells["sex"].lookup({raw: code for raw, (code, _) in codes.items()}, pa.string())
-            unknown = {raw for raw, (_, recognised) in codes.items() if not recognised}
-            if unknown:
-                self.warn("sex", "not a recognised sex (M, F, male, female, U, unknown)",
-                          *cells["sex"].rows_where(unknown, first_row))
+
+            def sex(value: str) -> tuple[str | None, str | None]:
+                code, recognised = normalise.sex(value)
+                return code, None if recognised else SEX_UNRECOGNISED
+
+            self._checked(cells["sex"], "sex", sex, out, pa.string(), first_row)
         self._dates(cells, out, first_row)
         out["birth_year"] = pc.cast(out["birth_year"], pa.int32())
         return out
@@ -471,6 +472,20 @@ class _Bulk:
         out["middle_name"] = pc.if_else(empty, pc.coalesce(out["middle_name"], middle), out["middle_name"])
         out["suffix"] = pc.if_else(empty, pc.coalesce(out["suffix"], suffix), out["suffix"])
 
+    def _checked(self, column: _Column, field_name: str, check: Callable[[str], tuple[object, str | None]],
+                 out: dict[str, object], value_type, first_row: int) -> None:
+        """out[field_name] from check(stripped value) -> (value, warning or None); empty cells are missing."""
+        values: dict[str, object] = {}
+        flagged: dict[str, set[str]] = {}
+        for raw in column.values:
+            stripped = raw.strip()
+            values[raw], reason = check(stripped) if stripped else (None, None)
+            if reason:
+                flagged.setdefault(reason, set()).add(raw)
+        out[field_name] = column.lookup(values, value_type)
+        for reason, raws in flagged.items():
+            self.warn(field_name, reason, *column.rows_where(raws, first_row))
+
     def _dates(self, cells: dict[str, _Column], out: dict[str, object], first_row: int) -> None:
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -478,54 +493,34 @@ class _Bulk:
         this_year = self.today.year
         out["birth_year"] = pa.nulls(len(out["unique_id"]), type=pa.int32())
         if "birth_year" in cells:
-            column, outside = cells["birth_year"], set()
-            years: dict[str, int | None] = {}
-            for raw in column.values:
-                value = raw.strip()
-                if not value:
-                    years[raw] = None
-                    continue
+
+            def birth_year(value: str) -> tuple[int | None, str | None]:
                 try:
                     year = normalise.year(value)
                 except ValueError:
                     raise _Unsure("not a year") from None
                 if normalise.EARLIEST_YEAR <= year <= this_year:
-                    years[raw] = year
-                else:
-                    years[raw] = None
-                    outside.add(raw)
-            out["birth_year"] = column.lookup(years, pa.int32())
-            if outside:
-                self.warn("birth_year", f"birth year outside {normalise.EARLIEST_YEAR}..{this_year}",
-                          *column.rows_where(outside, first_row))
+                    return year, None
+                return None, f"birth year outside {normalise.EARLIEST_YEAR}..{this_year}"
+
+            self._checked(cells["birth_year"], "birth_year", birth_year, out, pa.int32(), first_row)
         earliest = dt.date(normalise.EARLIEST_YEAR, 1, 1)
         for date_field in normalise.DATE_FIELDS:
             if date_field not in cells:
                 continue
-            column = cells[date_field]
-            values: dict[str, str | None] = {}
-            too_early, future = set(), set()
-            for raw in column.values:
-                value = raw.strip()
-                if not value:
-                    values[raw] = None
-                    continue
+
+            def date(value: str, date_field: str = date_field) -> tuple[str | None, str | None]:
                 try:
-                    date = self.dates.parse(value)
+                    parsed = self.dates.parse(value)
                 except ValueError:
                     raise _Unsure("not a date") from None
-                values[raw] = None
-                if date < earliest:
-                    too_early.add(raw)
-                elif date > self.today and date_field != "end_date":
-                    future.add(raw)  # an end date may lie ahead (a fixed-term contract)
-                else:
-                    values[raw] = date.isoformat()
-            out[date_field] = column.lookup(values, pa.string())
-            if too_early:
-                self.warn(date_field, f"date before {normalise.EARLIEST_YEAR}", *column.rows_where(too_early, first_row))
-            if future:
-                self.warn(date_field, "date in the future", *column.rows_where(future, first_row))
+                if parsed < earliest:
+                    return None, f"date before {normalise.EARLIEST_YEAR}"
+                if parsed > self.today and date_field != "end_date":
+                    return None, "date in the future"  # an end date may lie ahead (a fixed-term contract)
+                return parsed.isoformat(), None
+
+            self._checked(cells[date_field], date_field, date, out, pa.string(), first_row)
         if "birth_date" in cells:
             from_date = pc.cast(pc.utf8_slice_codeunits(out["birth_date"], 0, 4), pa.int32())
             out["birth_year"] = pc.coalesce(out["birth_year"], from_date)
