@@ -305,3 +305,24 @@ def test_wash_trains_on_a_hashed_sample_of_a_big_input(monkeypatch, tmp_path):
     assert outputs[0] == outputs[1]
     correct = sum(_person(m["record_id"]) == _person(m["person_id"]) for m in outputs[0])
     assert correct / len(outputs[0]) >= 0.95 and correct >= 0.75 * 180  # every record scored, not just the sample
+
+
+def test_wash_on_spark_writes_what_duckdb_writes(washed, workdir, tmp_path):
+    """The same saved model on both engines: the same links, probabilities and evidence (Spark's SQL words and
+    formats the output itself, `engines.SparkEngine.write_csv`)."""
+    common = ["wash", "--workforce", FIXTURES / "febrl4_raw_a.csv", "--workforce-id", "rec_id",
+              "--workforce-map", FEBRL_MAP, "--records", FIXTURES / "febrl4_raw_b.csv", "--records-id", "rec_id",
+              "--records-map", FEBRL_MAP, "--date-format", "%Y%m%d", "--model", workdir / "wash-model.json",
+              "--candidates", "2", "--threshold", "0.5"]
+    outputs = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / f"{engine}.csv"
+        result = run(*common, "--engine", engine, "--out", out)
+        assert result.exit_code == 0, result.output
+        outputs[engine] = read(out)
+    duckdb, spark = outputs["duckdb"], outputs["spark"]
+    assert [(m["record_id"], m["person_id"]) for m in spark] == [(m["record_id"], m["person_id"]) for m in duckdb]
+    assert [m["evidence"] for m in spark] == [m["evidence"] for m in duckdb]
+    for left, right in zip(spark, duckdb, strict=True):
+        assert abs(float(left["match_probability"]) - float(right["match_probability"])) < 1e-6
+        assert len(left["match_probability"]) <= 12  # ten decimals at most, trailing zeros dropped
