@@ -34,6 +34,10 @@ from forewarn.web.machines import machine_for, optional_service
 from forewarn.workforce import selectors as people
 
 PAGE_SIZE = 50
+# Steps whose form page adds a panel, by (machine, action): (module, function) looked up when used.
+# The outcome decision shows the indicative range, the principles and comparable outcomes before the
+# decision is saved (issue #6 §2).
+ACTION_PAGES = {("proceeding", "outcome_determine"): ("forewarn.guidance.web", "outcome_page")}
 BREAK_GLASS_ALERTS_SHOWN = 20
 
 
@@ -255,7 +259,7 @@ def case_detail(request, case_id):
     page["may_see_viewers"] = permissions.has_role_for(request.user, "audit.viewers.read")
     from forewarn.disclosure.services import schedules_for_case  # disclosure sits above the case page
 
-    page["schedules"] = schedules_for_case(actor=request.user, case_id=case_id)
+    page["schedules"] = schedules_for_case(actor=request.user, case=page["case"])
     return render(request, "web/case_detail.html", page)
 
 
@@ -302,10 +306,15 @@ def action(request, machine, obj_id, action):
         if transition not in machine.available(actor=request.user, obj=obj):
             raise NotFound(f"'{transition.label}' is not available.")
         form = form_class(initial={"on": forms.today(), "expected_version": obj.version})
-    return render(request, "web/form_page.html", {
-        "form": form, "title": transition.label, "submit": "Confirm", "case": case,
-        "caption": machine.label(getattr(obj, machine.state_field)), "cite": transition.cite,
-        "back": reverse("web:case-detail", args=[case.id])})
+    page = {"form": form, "title": transition.label, "submit": "Confirm", "case": case,
+            "caption": machine.label(getattr(obj, machine.state_field)), "cite": transition.cite,
+            "back": reverse("web:case-detail", args=[case.id])}
+    # A step whose page shows more than its form (the outcome decision shows the outcomes guidance).
+    extension = ACTION_PAGES.get((machine.name, transition.action))
+    extend = optional_service(*extension) if extension else None
+    if extend is not None:
+        page = extend(request=request, obj=obj, form=form, page=page)
+    return render(request, page.pop("template", "web/form_page.html"), page)
 
 
 def _service_fixed_fields(page) -> dict[str, django_forms.Field]:
