@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, Path, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from forewarn.core.api import available_actions
 from forewarn.core.schemas import MAX_ID, PROBLEMS, Id, In, actor_of
@@ -13,6 +13,9 @@ from forewarn.proceedings import panel, selectors, services
 from forewarn.proceedings.schemas import (
     ChallengeIn,
     ChallengeOut,
+    GuidanceDraftIn,
+    GuidanceOut,
+    GuidanceQuery,
     ListReferralIn,
     ListReferralOut,
     ProceedingOut,
@@ -129,3 +132,24 @@ def panel_add(request, data: PanelSeatIn, proceeding_id: int = ObjId):
 def panel_remove(request, proceeding_id: int = ObjId, user_id: int = ObjId):
     panel.panel_member_remove(actor=actor_of(request), proceeding_id=proceeding_id, user_id=user_id)
     return Status(204, None)
+
+
+# -- the outcomes guidance (issue #6 §2) ------------------------------------------------------------
+def _guidance(request, proceeding_id: int, values: dict) -> dict:
+    from forewarn.guidance.selectors import guidance_for_proceeding  # guidance sits above proceedings
+
+    return guidance_for_proceeding(actor=actor_of(request), proceeding_id=proceeding_id, values=values)
+
+
+@router.get("/proceedings/{proceeding_id}/guidance", response={200: GuidanceOut, **PROBLEMS},
+            summary="The outcomes guidance for a proceeding: indicative range, principles, comparable outcomes")
+@requires("proceeding.guidance.read")
+def guidance_get(request, filters: Query[GuidanceQuery], proceeding_id: int = ObjId):
+    return _guidance(request, proceeding_id, filters.model_dump())
+
+
+@router.post("/proceedings/{proceeding_id}/guidance", response={200: GuidanceOut, **PROBLEMS},
+             summary="The outcomes guidance for a proceeding, given a draft structured assessment (nothing is saved)")
+@requires("proceeding.guidance.read")
+def guidance_post(request, data: GuidanceDraftIn, proceeding_id: int = ObjId):
+    return _guidance(request, proceeding_id, data.model_dump())

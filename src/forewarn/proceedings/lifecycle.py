@@ -9,7 +9,7 @@ the same database transaction, so each record writes its own audit event.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 from django.apps import apps
@@ -81,6 +81,13 @@ def subject_machine():
     return SUBJECT_ALLEGATION_MACHINE
 
 
+def _guidance():
+    # Imported when used: the outcomes guidance (issue #6 §2) sits above proceedings.
+    from forewarn.guidance import services
+
+    return services
+
+
 def _lists():
     # Imported when used: the register (barred and advisory lists) sits above proceedings.
     from forewarn.register import lists
@@ -130,10 +137,31 @@ class OutcomeConsidered(Payload):
     why_not: str = pydantic.Field(default="", max_length=5_000)
 
 
+def _factor_lines(value):
+    """Factors as "id: explanation" lines; objects {"factor": id, "explanation": …} are accepted too."""
+    if not isinstance(value, list):
+        return value
+    from forewarn.guidance.rules import factor_line
+
+    return [factor_line(entry) if isinstance(entry, dict) else entry for entry in value]
+
+
+FACTORS_HELP = ("One factor per line, 'factor_id: how it was weighed', from the outcomes guidance's {kind} factors "
+                "(GET /api/proceedings/{{id}}/guidance lists them); or objects {{\"factor\", \"explanation\"}}.")
+
+
+def _factors(kind: str):
+    # list[str] so the web form is one line per factor; guidance.rules bounds each explanation.
+    return Annotated[list[str], pydantic.BeforeValidator(_factor_lines),
+                     pydantic.Field(max_length=30, description=FACTORS_HELP.format(kind=kind))]
+
+
 class Outcome(Payload):
     """Reg 42 / reg 62, with the structured reasoning of the College's outcomes guidance
     (seriousness -> purpose -> outcome). O'Connor [2025] EWCA Civ 27: a panel that lists factors
     but does not assess culpability and harm errs in law, so both are required with a sanction.
+    Factors are chosen from the guidance's vocabularies (guidance.data), each with how it was weighed;
+    an outcome the guidance marks as an outlier needs `outlier_reasons` (issue #6 §2).
     """
 
     sanction: Sanction
@@ -143,12 +171,20 @@ class Outcome(Payload):
     reduced_to_rank: str = pydantic.Field(default="", max_length=8)
     culpability: Level | None = None
     harm: Level | None = None
-    aggravating_factors: list[str] = []
-    mitigating_factors: list[str] = []
-    personal_mitigation: list[str] = []
+    culpability_factors: _factors("culpability") = []
+    harm_factors: _factors("harm") = []
+    aggravating_factors: _factors("aggravating") = []
+    mitigating_factors: _factors("mitigating") = []
+    personal_mitigation: _factors("personal mitigation") = []
     seriousness_conclusion: str = pydantic.Field(default="", max_length=20_000)
+    purpose: str = pydantic.Field(default="", max_length=20_000,
+                                  description="How the outcome serves the purpose of outcomes (public confidence, "
+                                              "standards, protecting the public).")
     outcomes_considered: list[OutcomeConsidered] = []
     exceptional_circumstances: str = pydantic.Field(default="", max_length=20_000)
+    outlier_reasons: str = pydantic.Field(default="", max_length=20_000,
+                                          description="Explicit reasons for an outcome below the guidance's "
+                                                      "indicative range (the AA and the IOPC are told).")
     guidance_version: str = pydantic.Field(default="", max_length=40)
 
 
@@ -284,6 +320,11 @@ def _outcome_rules(ctx: Context) -> None:
                 "Only a written or final written warning has a period.")
     if data.sanction == Sanction.REDUCTION_IN_RANK:
         require(bool(data.reduced_to_rank), "outcome.rank_required", "Give the rank the officer is reduced to.")
+    if finding in (Finding.MISCONDUCT, Finding.GROSS_MISCONDUCT):
+        # The outcomes guidance (issue #6 §2): factors from its vocabularies, each explained; an outlier
+        # outcome only with explicit reasons. Judged here, before anything is written.
+        ctx.results["guidance"] = _guidance().outcome_check(proceeding=p, values=data.model_dump(mode="json"),
+                                                            finding=finding)
 
 
 def _outcome_apply(ctx: Context):
@@ -295,13 +336,23 @@ def _outcome_apply(ctx: Context):
     p.reduced_to_rank = data.reduced_to_rank
     p.culpability = data.culpability
     p.harm = data.harm
-    p.aggravating_factors = list(data.aggravating_factors)
-    p.mitigating_factors = list(data.mitigating_factors)
-    p.personal_mitigation = list(data.personal_mitigation)
+    check = ctx.results.get("guidance")
+    if check is not None:
+        # As chosen from the guidance: [{"factor", "words", "explanation"}, …].
+        p.aggravating_factors = [c.as_json() for c in check.draft.aggravating_factors]
+        p.mitigating_factors = [c.as_json() for c in check.draft.mitigating_factors]
+        p.personal_mitigation = [c.as_json() for c in check.draft.personal_mitigation]
+    else:
+        p.aggravating_factors = list(data.aggravating_factors)
+        p.mitigating_factors = list(data.mitigating_factors)
+        p.personal_mitigation = list(data.personal_mitigation)
     p.seriousness_conclusion = data.seriousness_conclusion
     p.outcomes_considered = [o.model_dump(mode="json") for o in data.outcomes_considered]
     p.exceptional_circumstances = data.exceptional_circumstances
-    p.guidance_version = data.guidance_version
+    p.guidance_version = data.guidance_version or (_guidance().data.GUIDANCE_VERSION if check else "")
+    if check is not None:
+        ctx.results["assessment"] = _guidance().assessment_record(actor=ctx.actor, proceeding=p, check=check,
+                                                                  on=ctx.on)
     return ["sanction", "outcome_reasons", "warning_months", "sanction_expires_on", "reduced_to_rank",
             "culpability", "harm", "aggravating_factors", "mitigating_factors", "personal_mitigation",
             "seriousness_conclusion", "outcomes_considered", "exceptional_circumstances", "guidance_version"]

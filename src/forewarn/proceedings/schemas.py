@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from ninja import Field, Schema
 
 from forewarn.core.schemas import AvailableActionOut, Id, In, choice_of
-from forewarn.proceedings.models import ChallengeRoute, ListKind, ProceedingForm
+from forewarn.proceedings.models import ChallengeRoute, Level, ListKind, ProceedingForm, Sanction
 from forewarn.proceedings.services import PANEL_ROLES
 
 
@@ -106,3 +107,61 @@ class ListReferralOut(Schema):
     reported_on: dt.date
     standards: list[str]
     conduct_description: str
+
+
+# -- the outcomes guidance for a proceeding (issue #6 §2) -------------------------------------------
+FactorEntry = str | dict[str, str]
+FACTORS_DOC = "Factor ids from the guidance ('id' or 'id: how it was weighed', or {factor, explanation})."
+
+
+class OutcomeConsideredIn(In):
+    sanction: choice_of(Sanction.values)
+    why_not: str = Field("", max_length=5_000)
+
+
+class GuidanceDraftIn(In):
+    """A draft structured assessment: the guidance answers for it (explanations may still be missing)."""
+
+    culpability: int | None = Field(None, ge=Level.LOW, le=Level.VERY_HIGH)
+    harm: int | None = Field(None, ge=Level.LOW, le=Level.VERY_HIGH)
+    culpability_factors: list[FactorEntry] = Field(default_factory=list, max_length=30, description=FACTORS_DOC)
+    harm_factors: list[FactorEntry] = Field(default_factory=list, max_length=30, description=FACTORS_DOC)
+    aggravating_factors: list[FactorEntry] = Field(default_factory=list, max_length=30, description=FACTORS_DOC)
+    mitigating_factors: list[FactorEntry] = Field(default_factory=list, max_length=30, description=FACTORS_DOC)
+    personal_mitigation: list[FactorEntry] = Field(default_factory=list, max_length=30, description=FACTORS_DOC)
+    sanction: choice_of(Sanction.values, blank=True) = ""
+    outcomes_considered: list[OutcomeConsideredIn] = Field(default_factory=list, max_length=12)
+    purpose: str = Field("", max_length=20_000)
+
+
+class GuidanceQuery(Schema):
+    """The same draft as query parameters (factor ids only; repeat a parameter for several)."""
+
+    culpability: int | None = Field(None, ge=Level.LOW, le=Level.VERY_HIGH)
+    harm: int | None = Field(None, ge=Level.LOW, le=Level.VERY_HIGH)
+    culpability_factors: list[str] = Field(default_factory=list, max_length=30)
+    harm_factors: list[str] = Field(default_factory=list, max_length=30)
+    aggravating_factors: list[str] = Field(default_factory=list, max_length=30)
+    mitigating_factors: list[str] = Field(default_factory=list, max_length=30)
+    personal_mitigation: list[str] = Field(default_factory=list, max_length=30)
+    sanction: choice_of(Sanction.values, blank=True) = ""
+
+
+class GuidanceOut(Schema):
+    proceeding_id: int
+    guidance_version: str
+    guidance: str
+    regime: str
+    form: str
+    is_former_officer: bool
+    range: dict[str, Any] = Field(description="The indicative range: band, score, effective culpability and harm, "
+                                              "outcomes (least severe first), presumption, notes")
+    range_labels: list[str]
+    principles: list[dict[str, Any]] = Field(description="Case-law principles, each with its sources and tags")
+    comparables: dict[str, Any] | None = Field(description="Comparable proven outcomes: count, distribution, cases")
+    sanction: str
+    outlier: bool
+    outlier_grounds: list[str]
+    outlier_words: list[str]
+    reasoning_gaps: list[str]
+    vocabularies: dict[str, list[dict[str, Any]]] = Field(description="The factors to choose from, by field")
