@@ -129,12 +129,20 @@ def _scenario_a(actors: dict) -> dict:
     admitted = [s.id for s, a in zip(subjects, ALLEGATIONS_A, strict=True) if a[3]]
     _proceeding(met, "findings_record", hearing, dt.date(2021, 10, 5),
                 findings={s.id: "gross_misconduct" for s in subjects}, admitted=admitted)
+    # The 2021 panel's decision, as a structured assessment would have recorded it: factors listed,
+    # culpability and harm stated below what those factors indicate, and a final written warning resting
+    # on his service record. The outcomes guidance marks it an outlier (issue #6 §2): it is saved only with
+    # the panel's reasons for departing, and the force and the IOPC are alerted.
     _proceeding(met, "outcome_determine", hearing, dt.date(2021, 10, 5), sanction="final_written_warning",
                 warning_months=36, culpability=3, harm=3,
                 reasons="A final written warning for three years, having regard to his service record.",
-                aggravating_factors=["Vulnerable victim of crime", "Abuse of position"],
-                personal_mitigation=["Otherwise excellent service record"],
+                aggravating_factors=[
+                    "vulnerable_victim: She was a victim of crime whose statement he was taking.",
+                    "abuse_of_position_sexual: He used the contact to pursue a relationship with her."],
+                personal_mitigation=["good_record: Otherwise excellent service record"],
                 seriousness_conclusion="Serious; the panel found an FWW sufficient.",
+                outlier_reasons="The panel considered a final written warning sufficient having regard to his "
+                                "otherwise excellent service record and his admissions.",
                 guidance_version="College outcomes guidance 2020")
     _proceeding(met, "outcome_report", hearing, dt.date(2021, 10, 6))
     _proceeding(met, "outcome_notify", hearing, dt.date(2021, 10, 8))
@@ -176,12 +184,23 @@ def _scenario_a(actors: dict) -> dict:
     _proceeding(met, "outcome_determine", rehearing, dt.date(2025, 6, 20), sanction="would_have_been_dismissed",
                 culpability=4, harm=4,
                 reasons="He would have been dismissed: the harm was high and the conduct deliberate and targeted.",
-                aggravating_factors=["Vulnerable victim of crime", "Abuse of position for a sexual purpose"],
-                personal_mitigation=["Service record: limited weight against conduct of this seriousness"],
+                culpability_factors=[
+                    "deliberate_targeted: He singled out a robbery victim while taking her statement.",
+                    "abuse_of_trust: He used the trust a victim must place in the investigating officer."],
+                harm_factors=[
+                    "harm_to_vulnerable: She was a victim of crime, dependent on him for her case.",
+                    "public_confidence: Conduct of this kind deters victims from reporting crime."],
+                aggravating_factors=[
+                    "vulnerable_victim: She was a victim of crime whose statement he was taking.",
+                    "abuse_of_position_sexual: He used the contact to pursue a relationship with her."],
+                personal_mitigation=[
+                    "good_record: Service record weighed, but of limited weight against conduct of this seriousness"],
                 seriousness_conclusion="Very serious: deliberate, targeted conduct towards a vulnerable victim.",
-                outcomes_considered=[{"sanction": "final_written_warning",
+                purpose="Public confidence in how the police treat victims of crime, above all women, requires "
+                        "that an officer who did this would not continue to serve.",
+                outcomes_considered=[{"sanction": "former_officer_nfa",
                                       "why_not": "Does not reflect the seriousness or maintain public confidence."}],
-                guidance_version="College outcomes guidance 2023")
+                guidance_version="College outcomes guidance 2022")
     _proceeding(met, "outcome_report", rehearing, dt.date(2025, 6, 20))
     _proceeding(met, "outcome_notify", rehearing, dt.date(2025, 6, 20))
     referral = proceedings.list_referral_record(
