@@ -215,7 +215,7 @@ class Unit(models.TextChoices):
     PROFESSIONAL_STANDARDS = "standards", "Professional standards department"
     VETTING = "vetting", "Vetting unit"
     # The IOPC's reading of outcome outliers (it may seek judicial review); never a force's unit.
-    OVERSIGHT = "oversight", "IOPC oversight of outcomes"
+    OVERSIGHT = "oversight", "Oversight unit (IOPC)"
 
 
 class RecipientBasis(models.TextChoices):

@@ -23,11 +23,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='alertrecipient',
             name='unit',
-            field=models.CharField(choices=[('standards', 'Professional standards department'), ('vetting', 'Vetting unit'), ('oversight', 'IOPC oversight of outcomes')], max_length=16),
+            field=models.CharField(choices=[('standards', 'Professional standards department'), ('vetting', 'Vetting unit'), ('oversight', 'Oversight unit (IOPC)')], max_length=16),
         ),
         migrations.AlterField(
             model_name='webhookendpoint',
             name='unit',
-            field=models.CharField(choices=[('standards', 'Professional standards department'), ('vetting', 'Vetting unit'), ('oversight', 'IOPC oversight of outcomes')], max_length=16),
+            field=models.CharField(choices=[('standards', 'Professional standards department'), ('vetting', 'Vetting unit'), ('oversight', 'Oversight unit (IOPC)')], max_length=16),
         ),
     ]
