@@ -105,6 +105,8 @@ EXPECTED_ROUTES = {
     ("post", "/api/disclosure-schedules/{schedule_id}/complete"),
     ("get", "/api/disclosure-schedules/{schedule_id}/export.csv"),
     ("get", "/api/disclosure-schedules/{schedule_id}/export.pdf"),
+    # Outcome guidance (issue #6 §2).
+    ("get", "/api/proceedings/{proceeding_id}/guidance"), ("post", "/api/proceedings/{proceeding_id}/guidance"),
 }
 
 

@@ -350,6 +350,7 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/identifications/{identification_id}/reject"): {"candidate_id": 1, "reason": "Matrix."},
         ("POST", "/api/identifications/{identification_id}/none"): {"reason": "Matrix."},
         ("PUT", "/api/organisations/{organisation_id}/match-thresholds"): {"auto_link": 0.99, "review": 0.3},
+        ("POST", "/api/proceedings/{proceeding_id}/guidance"): {"culpability": 3, "harm": 3},
     }
     multipart = {
         ("POST", "/api/cases/{case_id}/documents"): {
