@@ -16,7 +16,8 @@ from forewarn.organisations.models import Organisation, Role
 from forewarn.proceedings.lifecycle import PROCEEDING_MACHINE
 from forewarn.proceedings.models import Proceeding
 from forewarn.register import alerts
-from forewarn.register.models import Alert, AlertRecipient, AlertTrigger, RecipientBasis, Unit
+from forewarn.register.delivery import email_for
+from forewarn.register.models import Alert, AlertTrigger, OutboxMessage, RecipientBasis, Unit
 from tests.factories import AllegationFactory, CaseFactory, make_user, only_refused
 from tests.proceedings.builders import proceeding_in
 
@@ -83,6 +84,10 @@ def test_an_outlier_needs_explicit_reasons_and_alerts_the_force_and_the_iopc(cas
     copies = {(r.organisation.code, r.unit, r.basis) for r in alert.recipients.select_related("organisation")}
     assert copies == {("MET", Unit.PROFESSIONAL_STANDARDS, RecipientBasis.APPROPRIATE_AUTHORITY),
                       (Organisation.objects.get(kind="iopc").code, Unit.OVERSIGHT, RecipientBasis.OVERSIGHT)}
+    # The IOPC caseworker is e-mailed a sign-in link (never the allegation), like any unit.
+    mail = OutboxMessage.objects.get(recipient__unit=Unit.OVERSIGHT, channel="email")
+    assert mail.email == iopc.email
+    assert email_for(mail).subject == "Forewarn: a register alert for your oversight unit (IOPC)"
     # One audit event for the assessment, naming the alert it raised (hash-chained provenance).
     event = Event.objects.get(action="outcome_assessment.record")
     assert event.data["alerts_raised"] == [alert.pk] and event.data["outlier"] is True
