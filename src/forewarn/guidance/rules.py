@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from forewarn.core.errors import ValidationFailed
 from forewarn.guidance import data
-from forewarn.guidance.data import FIELD_OF_KIND, FactorKind
+from forewarn.guidance.data import FIELD_OF_KIND
 from forewarn.proceedings import rules as proceeding_rules
 from forewarn.proceedings.models import Finding, Level, Sanction
 
