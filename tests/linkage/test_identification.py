@@ -253,3 +253,19 @@ def test_matching_reads_are_audited(workforce, handler):
     found = identification.subject_identification(actor=handler, subject_allegation_id=subject.pk)
     read = Event.objects.filter(kind="read", object_id=found.pk, action="identification.read").get()
     assert sorted(read.data["person_ids"]) == sorted(c.person_id for c in found.candidates.all())
+
+
+def test_a_very_common_family_name_is_narrowed_to_the_likeliest_records(handler, monkeypatch):
+    """More people share the family name than are scored: those who share the force and the initial go first."""
+    from forewarn.linkage import realtime
+
+    monkeypatch.setattr(realtime, "MAX_RECORDS", 5)
+    target = _officer("Wilhelmina", "Smith", number="5150", station="Camden", rank="PC", born=1990, sex="F")
+    for i in range(8):
+        _officer("Gareth", "Smith", force="KEN", number=f"90{i}", station="Dover", born=1970 + i)
+    proposal = realtime.propose(realtime.SubjectDetails(name="W Smith", organisation_code="MET",
+                                                        incident_date=dt.date(2024, 3, 9)))
+    assert proposal.records_scored <= 5
+    assert proposal.candidates[0].person_id == target.pk
+    no_initial = realtime.propose(realtime.SubjectDetails(name="Smith", organisation_code="MET"))
+    assert no_initial.records_scored <= 5 and no_initial.candidates[0].person_id == target.pk

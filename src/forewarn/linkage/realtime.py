@@ -181,8 +181,9 @@ def _narrowed(appointments: list[Appointment], record: dict[str, Any]) -> list[A
 
     def closeness(a: Appointment) -> int:
         given = (normalise.name(a.person.given_name or "") or "")[:1]
-        return -((initial and given == initial) * 2 + (org and a.organisation.code.lower() == org) * 2
-                 + (record["badge_number"] and normalise.badge_number(a.service_number or "") == record["badge_number"]) * 4)
+        same_number = bool(record["badge_number"]) and normalise.badge_number(a.service_number or "") == record["badge_number"]
+        return -(2 * (bool(initial) and given == initial) + 2 * (bool(org) and a.organisation.code.lower() == org)
+                 + 4 * same_number)
 
     return sorted(appointments, key=closeness)
 
