@@ -76,6 +76,10 @@ def test_the_outcome_step_over_the_api_refuses_an_outlier_without_reasons(api_fo
                  {"payload": {**payload, "outlier_reasons": "Exceptional personal circumstances at the time."}})
     assert r.status_code == 200, r.content
     assert OutcomeAssessment.objects.get(proceeding=hearing).is_outlier
+    shown = api.get(f"/api/proceedings/{hearing.pk}").json()["outcome_assessment"]
+    assert (shown["is_outlier"], shown["range_floor"], shown["outlier_grounds"]) == (
+        True, "dismissal_without_notice", ["below_range"])
+    assert shown["outlier_reasons"] == "Exceptional personal circumstances at the time."
 
 
 def test_the_outcome_page_shows_the_guidance_before_the_decision_is_saved(client, hearing):

@@ -33,6 +33,18 @@ def challenge_out(c) -> dict:
             "substituted_sanction": c.substituted_sanction, "version": c.version}
 
 
+def _assessment_out(p) -> dict | None:
+    from forewarn.guidance.models import OutcomeAssessment  # guidance sits above proceedings
+
+    a = OutcomeAssessment.objects.filter(proceeding_id=p.pk).first() if p.sanction else None
+    if a is None:
+        return None
+    return {"guidance_version": a.guidance_version, "decided_on": a.decided_on, "sanction": a.sanction,
+            "band": a.band, "range_floor": a.range_floor, "range_ceiling": a.range_ceiling, "is_outlier": a.is_outlier,
+            "outlier_grounds": list(a.outlier_grounds), "outlier_words": list(a.outlier_words),
+            "outlier_reasons": a.outlier_reasons, "reasoning_gaps": list(a.reasoning_gaps)}
+
+
 def proceeding_out(p, *, actor) -> dict:
     items = p.items.select_related("subject_allegation__allegation").order_by("id")
     return {
@@ -46,6 +58,7 @@ def proceeding_out(p, *, actor) -> dict:
         "sanction": p.sanction, "sanction_effective_on": p.sanction_effective_on,
         "sanction_expires_on": p.sanction_expires_on, "published_on": p.published_on,
         "remitted_from_id": p.remitted_from_id,
+        "outcome_assessment": _assessment_out(p),
         "items": [{"subject_allegation_id": i.subject_allegation_id,
                    "allegation_number": i.subject_allegation.allegation.number, "finding": i.finding,
                    "admitted": i.admitted} for i in items],

@@ -70,6 +70,22 @@ class ChallengeOut(Schema):
     version: int
 
 
+class OutcomeAssessmentOut(Schema):
+    """What the outcomes guidance indicated when the outcome was decided (guidance.OutcomeAssessment)."""
+
+    guidance_version: str
+    decided_on: dt.date
+    sanction: str
+    band: str
+    range_floor: str
+    range_ceiling: str
+    is_outlier: bool
+    outlier_grounds: list[str]
+    outlier_words: list[str]
+    outlier_reasons: str
+    reasoning_gaps: list[str]
+
+
 class ProceedingOut(Schema):
     id: int
     case_id: int
@@ -91,6 +107,7 @@ class ProceedingOut(Schema):
     sanction_expires_on: dt.date | None
     published_on: dt.date | None
     remitted_from_id: int | None
+    outcome_assessment: OutcomeAssessmentOut | None = None
     items: list[ProceedingItemOut]
     challenges: list[ChallengeOut]
     actions: list[AvailableActionOut]
