@@ -332,7 +332,8 @@ def factors_of(kind: str) -> list[Factor]:
 
 def cited(keys: tuple[str, ...]) -> list[dict]:
     """The sources behind a factor or principle, with their confidence tags."""
-    return [{"key": k, "title": SOURCES[k].title, "tag": SOURCES[k].tag, "url": SOURCES[k].url} for k in keys]
+    return [{"key": k, "title": SOURCES[k].title, "short": SOURCES[k].title.split(":")[0],
+             "tag": SOURCES[k].tag, "url": SOURCES[k].url} for k in keys]
 
 
 def rests_on_unverified(keys: tuple[str, ...]) -> bool:
