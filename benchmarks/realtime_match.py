@@ -94,10 +94,15 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/forewarn_realtime")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="Print the section only.")
+    parser.add_argument("--keep", action="store_true", help="Keep the PostgreSQL database afterwards.")
+    parser.add_argument("--skip-load", action="store_true",
+                        help="Match against the data already in the database (kept by --keep); no reload.")
     args = parser.parse_args()
 
     url = args.database_url
-    if url.startswith("postgres"):
+    if args.skip_load:
+        pass
+    elif url.startswith("postgres"):
         _fresh_database(url)
     else:
         Path(urlparse(url).path).unlink(missing_ok=True)
@@ -118,12 +123,19 @@ def main() -> None:
     from forewarn.workforce.models import Appointment
 
     call_command("migrate", interactive=False, verbosity=0)
-    started = time.perf_counter()
-    generated = generate(people=args.people, allegations=2_000, seed=args.seed)
-    load_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    model = subject_model_train(note="realtime benchmark")
-    train_seconds = time.perf_counter() - started
+    from forewarn.linkage.models import SubjectModel
+    from forewarn.workforce.models import Person
+
+    if args.skip_load:
+        people_total, load_seconds = Person.objects.count(), 0.0
+        model, train_seconds = SubjectModel.objects.get(active=True), 0.0
+    else:
+        started = time.perf_counter()
+        people_total = generate(people=args.people, allegations=2_000, seed=args.seed).people
+        load_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        model = subject_model_train(note="realtime benchmark")
+        train_seconds = time.perf_counter() - started
 
     rng = random.Random(args.seed)
     ids = list(Appointment.objects.filter(role_type="officer").values_list("id", flat=True))
@@ -171,7 +183,7 @@ def main() -> None:
         f"{load_before}.",
         f"- Command: `python benchmarks/realtime_match.py --people {args.people} --queries {args.queries} "
         f"--database-url {urlparse(url).scheme}://…`",
-        f"- Data: {generated.people:,} fictional people ({Appointment.objects.count():,} appointments) generated in "
+        f"- Data: {people_total:,} fictional people ({Appointment.objects.count():,} appointments) generated in "
         f"{load_seconds:.0f} s; subject model v{model.version} trained on {model.people:,} appointment records in "
         f"{train_seconds:.1f} s.",
         f"- {n} matches (after 10 warm-up), each `linkage.realtime.propose` end to end (database blocking, "
@@ -195,7 +207,7 @@ def main() -> None:
     print(text)
     if not args.no_write:
         write_section(args.output, text, key=key)
-    if url.startswith("postgres"):
+    if url.startswith("postgres") and not args.keep:
         connection.close()
         _drop(url)
 

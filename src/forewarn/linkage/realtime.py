@@ -26,9 +26,9 @@ from forewarn.linkage import normalise
 from forewarn.linkage.subjects import WORDS, scorer
 from forewarn.workforce.models import Appointment, Person, PersonName, RankHeld
 
-# Records scored per match, at most (a common family name in a big force is cut down to the people
-# who share the given initial or served in the force).
-MAX_RECORDS = 400
+# Appointments scored per match, at most (a common family name is ranked in the database by how much
+# of the description each appointment shares: the force, the initial, the number, the station).
+MAX_RECORDS = 150
 # Candidates kept per match, and the lowest probability worth showing a person.
 MAX_CANDIDATES = 5
 MIN_PROBABILITY = 0.01
@@ -141,51 +141,67 @@ def appointment_records(appointments: list[Appointment], *, on: dt.date | None,
     return records
 
 
+_organisations: dict[str, int | None] = {}
+
+
+def _organisation_id(code: str) -> int | None:
+    """An organisation's id by its code (reference data, loaded by migration: cached per process)."""
+    if code not in _organisations:
+        from forewarn.organisations.models import Organisation
+
+        _organisations[code] = Organisation.objects.filter(code=code.upper()).values_list("id", flat=True).first()
+    return _organisations[code]
+
+
 def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
-    """The appointments worth scoring (see the module's docstring), at most MAX_RECORDS."""
-    family, org, number, station = (record["family_name"], record["organisation"], record["badge_number"],
-                                    record["station"])
-    person_ids: set[int] = set()
+    """The appointments worth scoring (see the module's docstring), at most MAX_RECORDS.
+
+    Each block is one indexed look-up (people with the family name, current or former, and their
+    appointments; the number in the force; the station in the force, current on the day). Their
+    appointments are ranked by how much of the description they share (the force, the initial, the
+    number, the station, serving on the day) and the best MAX_RECORDS are loaded: a common family
+    name costs a sort of a few thousand small rows, not thousands of records to score.
+    """
+    family, given, org, number, station, on = (record["family_name"], record["given_name"], record["organisation"],
+                                               record["badge_number"], record["station"], record["serving_on"])
+    org_id = _organisation_id(org) if org else None
+    on_day = dt.date.fromisoformat(on) if on else None
+    columns = ("id", "person_id", "organisation_id", "service_number", "station", "start_date", "end_date")
+    rows: dict[int, tuple] = {}
+    initials: set[int] = set()
     if family:
-        person_ids |= set(Person.objects.annotate(family=Lower("family_name")).filter(family=family)
-                          .values_list("id", flat=True)[:MAX_RECORDS * 4])
-        person_ids |= set(PersonName.objects.annotate(family=Lower("family_name")).filter(family=family)
-                          .values_list("person_id", flat=True)[:MAX_RECORDS])
-    direct = Q()
-    if org and number:
-        variants = {number, number.zfill(len(number) + 1), number.zfill(6)}
-        direct |= Q(organisation__code=org.upper(), service_number__in=variants)
-    if org and station:
-        stations = Appointment.objects.annotate(station_l=Lower("station")).filter(
-            organisation__code=org.upper(), station_l=station)
-        if record["serving_on"]:
-            on = record["serving_on"]
-            stations = stations.filter(start_date__lte=on).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-        direct |= Q(pk__in=list(stations.values_list("id", flat=True)[:MAX_RECORDS]))
-    if direct:
-        person_ids |= set(Appointment.objects.filter(direct).values_list("person_id", flat=True)[:MAX_RECORDS])
-    if not person_ids:
-        return []
-    appointments = list(Appointment.objects.filter(person_id__in=person_ids)
-                        .select_related("person", "organisation").prefetch_related("ranks")
-                        .order_by("person_id", "start_date", "id"))
-    if len(appointments) > MAX_RECORDS:
-        appointments = _narrowed(appointments, record)[:MAX_RECORDS]
-    return appointments
+        people = Person.objects.annotate(family=Lower("family_name")).filter(family=family)
+        former = PersonName.objects.annotate(family=Lower("family_name")).filter(family=family).values("person_id")
+        if given:
+            initials = set(people.annotate(given=Lower("given_name")).filter(given__startswith=given[:1])
+                           .values_list("id", flat=True))
+        for found in (people.values("id"), former):
+            rows.update((r[0], r) for r in Appointment.objects.filter(person_id__in=found).values_list(*columns))
+    named = {r[1] for r in rows.values()}
+    if org_id and number:
+        rows.update((r[0], r) for r in Appointment.objects.filter(
+            organisation_id=org_id, service_number__in={number, number.zfill(len(number) + 1), number.zfill(6)})
+            .values_list(*columns))
+    if org_id and station:
+        at_station = Appointment.objects.annotate(station_l=Lower("station")).filter(organisation_id=org_id,
+                                                                                      station_l=station)
+        if on_day:
+            at_station = at_station.filter(start_date__lte=on_day).filter(Q(end_date__isnull=True)
+                                                                           | Q(end_date__gte=on_day))
+        rows.update((r[0], r) for r in at_station.values_list(*columns)[:MAX_RECORDS * 4])
 
+    def closeness(row: tuple) -> tuple:
+        _id, person_id, organisation_id, service_number, row_station, start, end = row
+        points = 8 * (person_id in named) + 2 * (person_id in initials) + 2 * (organisation_id == org_id)
+        points += 8 * (bool(number) and organisation_id == org_id
+                       and normalise.badge_number(service_number or "") == number)
+        points += 3 * (bool(station) and organisation_id == org_id and normalise.text(row_station or "") == station)
+        points += 1 * (on_day is not None and start <= on_day and (end is None or end >= on_day))
+        return (-points, _id)
 
-def _narrowed(appointments: list[Appointment], record: dict[str, Any]) -> list[Appointment]:
-    """A common name: keep first the appointments that share the given initial, the force, or the number."""
-    initial = (record["given_name"] or "")[:1]
-    org = record["organisation"]
-
-    def closeness(a: Appointment) -> int:
-        given = (normalise.name(a.person.given_name or "") or "")[:1]
-        same_number = bool(record["badge_number"]) and normalise.badge_number(a.service_number or "") == record["badge_number"]
-        return -(2 * (bool(initial) and given == initial) + 2 * (bool(org) and a.organisation.code.lower() == org)
-                 + 4 * same_number)
-
-    return sorted(appointments, key=closeness)
+    ids = [r[0] for r in sorted(rows.values(), key=closeness)[:MAX_RECORDS]]
+    return list(Appointment.objects.filter(pk__in=ids).select_related("person", "organisation")
+                .prefetch_related("ranks").order_by("person_id", "start_date", "id"))
 
 
 def _evidence(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:

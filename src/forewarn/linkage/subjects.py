@@ -169,12 +169,12 @@ class Scorer:
         self.labels = level_labels(self.settings)
         self.schema = pa.schema([(c, pa.int32() if c == "birth_year" else pa.float64() if c.startswith("tf_")
                                   else pa.string()) for c in COLUMNS])
-        self.connection = duckdb.connect(":memory:")
         self.lock = threading.Lock()
-        db_api = DuckDBAPI(connection=self.connection)
+        building = duckdb.connect(":memory:")  # where Splink builds the query (then closed)
+        db_api = DuckDBAPI(connection=building)
         empty = pa.Table.from_pylist([], schema=self.schema)
         for name in (self.LEFT, self.RIGHT):
-            self.connection.register(name, empty)
+            building.register(name, empty)
         linker = Linker(db_api.register(self.LEFT), self.settings, log_level=logging.ERROR)
         captured: list[str] = []
         run = db_api.sql_pipeline_to_splink_dataframe
@@ -194,6 +194,14 @@ class Scorer:
         if not captured:  # pragma: no cover - a Splink upgrade that stops building one pipeline
             raise ModelFileError("Splink did not build a scoring query for the subject model")
         self.sql = captured[0]
+        building.close()
+        # The query is prepared once, over two real tables under the names Splink used, refilled for
+        # each match (a statement prepared over registered Arrow views keeps the views it was given).
+        self.connection = duckdb.connect(":memory:")
+        self.connection.register("forewarn_empty", empty)
+        for name in (self.LEFT, self.RIGHT):
+            self.connection.execute(f"CREATE TABLE {name} AS SELECT * FROM forewarn_empty")
+        self.connection.execute(f"PREPARE forewarn_score AS {self.sql}")
 
     def score(self, subject: dict[str, Any], appointments: list[dict[str, Any]], *,
               prior: float | None = None) -> list[dict[str, Any]]:
@@ -211,9 +219,12 @@ class Scorer:
         if not appointments:
             return []
         with self.lock:  # one DuckDB connection and fixed table names: one match at a time
-            self.connection.register(self.LEFT, pa.Table.from_pylist([subject], schema=self.schema))
-            self.connection.register(self.RIGHT, pa.Table.from_pylist(appointments, schema=self.schema))
-            cursor = self.connection.execute(self.sql)
+            self.connection.register("forewarn_left", pa.Table.from_pylist([subject], schema=self.schema))
+            self.connection.register("forewarn_right", pa.Table.from_pylist(appointments, schema=self.schema))
+            self.connection.execute(
+                f"DELETE FROM {self.LEFT}; INSERT INTO {self.LEFT} SELECT * FROM forewarn_left; "
+                f"DELETE FROM {self.RIGHT}; INSERT INTO {self.RIGHT} SELECT * FROM forewarn_right")
+            cursor = self.connection.execute("EXECUTE forewarn_score")
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
         if prior is not None:
