@@ -19,7 +19,7 @@ def test_scenario_a_reads_back(loaded):
     rehearing.refresh_from_db()
     assert hearing.status == ProceedingStatus.REMITTED
     assert hearing.sanction == Sanction.FINAL_WRITTEN_WARNING
-    assert "Otherwise excellent service record" in hearing.personal_mitigation
+    assert [f["explanation"] for f in hearing.personal_mitigation] == ["Otherwise excellent service record"]
     assert rehearing.remitted_from_id == hearing.id and rehearing.is_former_officer
     assert rehearing.sanction == Sanction.WOULD_HAVE_BEEN_DISMISSED
     assert [c.status for c in hearing.challenges.order_by("lodged_on")] == [

@@ -58,7 +58,7 @@ def test_gm_hearing_fww_jr_dismissed_court_of_appeal_remits_rehearing_would_have
         == {SubjectStatus.PROCEEDINGS_CONCLUDED}
     step(caseworker, first, "outcome_determine", dt.date(2021, 10, 5), sanction="final_written_warning",
          warning_months=36, reasons="An otherwise excellent service record.", culpability=2, harm=2,
-         seriousness_conclusion="Serious.", personal_mitigation=["Excellent service record"],
+         seriousness_conclusion="Serious.", personal_mitigation=["good_record: Excellent service record"],
          outcomes_considered=[{"sanction": "dismissal_without_notice", "why_not": "Service record."}])
     step(caseworker, first, "outcome_report", dt.date(2021, 10, 8))
     first = step(caseworker, first, "outcome_notify", dt.date(2021, 10, 12))
@@ -119,7 +119,8 @@ def test_gm_hearing_fww_jr_dismissed_court_of_appeal_remits_rehearing_would_have
     step(caseworker, rehearing, "outcome_determine", dt.date(2025, 6, 20), sanction="would_have_been_dismissed",
          reasons="The high level of harm to a vulnerable victim of crime.", culpability=4, harm=4,
          seriousness_conclusion="Deliberate and targeted sexual impropriety; very high harm.",
-         aggravating_factors=["Vulnerable victim", "Abuse of position"], guidance_version="2022-08")
+         aggravating_factors=["vulnerable_victim: Vulnerable victim",
+                              "abuse_of_position_sexual: Abuse of position"], guidance_version="2022-08")
     step(caseworker, rehearing, "outcome_report", dt.date(2025, 6, 23))
     rehearing = step(caseworker, rehearing, "outcome_notify", dt.date(2025, 6, 24))
     barred_clock = Clock.objects.get(proceeding=rehearing, kind="barred_list_report")

@@ -15,8 +15,8 @@ import datetime as dt
 
 from forewarn.cases import services as cases
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
-from forewarn.disclosure import services as disclosure
 from forewarn.core.lifecycle import run_transition
+from forewarn.disclosure import services as disclosure
 from forewarn.organisations.models import Organisation
 from forewarn.proceedings import services as proceedings
 from forewarn.proceedings.lifecycle import CHALLENGE_MACHINE, PROCEEDING_MACHINE
