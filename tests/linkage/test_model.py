@@ -220,3 +220,80 @@ def test_a_small_febrl_cut_links_with_high_precision():
     true = {pair for pair in links if pair[0].split("-")[1] == pair[1].split("-")[1]}
     assert len(links) >= 64  # of the 80 true pairs
     assert len(true) / len(links) >= 0.98
+
+
+def test_clustering_outvotes_one_corrupted_birth_year_but_keeps_settled_groups_apart():
+    # Four records agree on 1813; "e" (1873, one mistyped digit) was linked to "d" directly, which the model
+    # found strong enough. "f" (no year) links to "a" later: "e" is outvoted in its cluster and cannot veto it.
+    pairs = [("a", "b", 0.999), ("b", "c", 0.999), ("c", "d", 0.999), ("d", "e", 0.998), ("f", "a", 0.97),
+             ("f", "g", 0.96)]
+    attributes = {"a": (1813, "M"), "b": (1813, "M"), "c": (1813, None), "d": (1814, "M"), "e": (1873, "M"),
+                  "f": (None, None), "g": (None, "M")}
+    clusters = model.cluster_pairs(pairs, threshold=0.95, attributes=attributes)
+    assert len({clusters[item] for item in "abcdefg"}) == 1
+    # A father and a son, each with records that settle on a year, chained by one record with none: apart.
+    pairs = [("s1", "s2", 0.999), ("s2", "s3", 0.999), ("f1", "f2", 0.999), ("f2", "f3", 0.999),
+             ("x", "s1", 0.99), ("x", "f1", 0.98)]
+    attributes = {"s1": (1975, "M"), "s2": (1975, "M"), "s3": (1976, None), "f1": (1950, "M"),
+                  "f2": (1950, "M"), "f3": (1950, "M"), "x": (None, "M")}
+    clusters = model.cluster_pairs(pairs, threshold=0.95, attributes=attributes)
+    assert clusters["x"] == clusters["s1"] == clusters["s3"]
+    assert clusters["f1"] == clusters["f3"] != clusters["s1"]
+
+
+def _levels(fields: set[str], field: str) -> list[dict]:
+    return next(c for c in _settings_dict(fields)["comparisons"] if c["output_column_name"] == field)[
+        "comparison_levels"]
+
+
+def _gamma(fields: set[str], field: str, left: dict, right: dict) -> str:
+    """The label of the level a pair of records falls in, evaluated by DuckDB."""
+    import duckdb
+
+    columns = sorted(fields)
+    values = ", ".join(f"{_sql(left.get(c))} as {c}_l, {_sql(right.get(c))} as {c}_r" for c in columns)
+    for level in _levels(fields, field):
+        condition = level["sql_condition"].replace('"', "")
+        if condition.upper() == "ELSE":
+            return "differs"
+        if duckdb.sql(f"select ({condition}) as hit from (select {values})").fetchall()[0][0]:
+            return level.get("label_for_charts") or condition
+    raise AssertionError("no level")
+
+
+def _sql(value) -> str:
+    if value is None:
+        return "null"
+    return str(value) if isinstance(value, int) else f"'{value}'"
+
+
+def test_birth_dates_compare_typical_corruptions_and_fall_back_on_the_year():
+    fields = {"given_name", "family_name", "birth_date", "birth_year"}
+
+    def level(left, right, year_l=None, year_r=None):
+        return _gamma(fields, "birth_date", {"birth_date": left, "birth_year": year_l or (left and int(left[:4]))},
+                      {"birth_date": right, "birth_year": year_r or (right and int(right[:4]))})
+
+    assert level("1985-08-30", "1985-08-30") == "exact"
+    assert level("1985-08-30", "1985-08-31") == "one digit differs or two swapped"
+    assert level("1985-03-11", "1985-11-03") == "day and month swapped"
+    assert level("1989-03-11", "1990-03-11") == "same day, year differs by 1"
+    assert level("1985-03-11", "1985-07-20") == "same year"
+    # A date too corrupt to read keeps its year: the years are still compared.
+    assert level(None, "1985-07-20", year_l=1985) == "same year"
+    assert level("1813-01-01", "1873-05-02") == "year one out or one digit differs"
+    assert level("1950-01-01", "1975-05-02") == "differs"
+    assert level(None, "1975-05-02") == "missing"
+
+
+def test_names_compare_short_forms_and_a_lone_family_name():
+    fields = {"given_name", "family_name", "birth_date"}
+    assert _gamma(fields, "given_name", {"given_name": "art", "family_name": "englefield"},
+                  {"given_name": "arthur", "family_name": "englefield"}) == "one is the start of the other"
+    # "Englefield" recorded alone, as a given name: it is the family name, and the given name is unknown.
+    alone, full = {"given_name": "englefield", "family_name": None}, {"given_name": "arthur",
+                                                                     "family_name": "englefield"}
+    assert _gamma(fields, "family_name", alone, full) == "the only name given"
+    assert _gamma(fields, "given_name", alone, full) == "missing (only a family name given)"
+    rules = " ".join(rule["blocking_rule"] for rule in _settings_dict(fields)["blocking_rules_to_generate_predictions"])
+    assert "family_name is null" in rules.replace('"', "")

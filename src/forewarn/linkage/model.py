@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -87,11 +88,27 @@ def _squash(column: str) -> str:
     return f"replace(replace({column}, ' ', ''), '-', '')"
 
 
+def _only_name(given: str, family: str) -> str:
+    """One side gives a single name, in the given-name field, and it is the other side's family name."""
+    return (f"(({family}_l is null and {given}_l = {family}_r) or "
+            f"({family}_r is null and {given}_r = {family}_l))")
+
+
 def _name_comparison(field: str, other: str | None):
     cll = _cll()
-    levels = [
-        _null(field),
-        cll.ExactMatchLevel(field, term_frequency_adjustments=True).configure(label_for_charts="exact"),
+    levels = []
+    if field == "given_name" and other is not None:
+        # "Barton" recorded alone as the given name: the given name is then unknown, not different.
+        levels.append(_level(f"{_only_name(field, other)} and {field}_l is not null and {field}_r is not null",
+                             "missing (only a family name given)").configure(is_null_level=True))
+    exact = cll.ExactMatchLevel(field, term_frequency_adjustments=True).configure(label_for_charts="exact")
+    if field == "family_name" and other is not None:
+        # Tested before the missing level (this family name is missing on one side); exact stays the first
+        # level, as the strongest.
+        levels += [exact, _level(_only_name(other, field), "the only name given"), _null(field)]
+    else:
+        levels += [_null(field), exact]
+    levels += [
         _level(f"{_squash(field + '_l')} = {_squash(field + '_r')}", "same ignoring spaces"),
     ]
     if other is not None:
@@ -99,6 +116,10 @@ def _name_comparison(field: str, other: str | None):
         levels.append(_level(f"{field}_l = {other}_r and {other}_l = {field}_r", "swapped with the other name"))
     levels += [
         cll.JaroWinklerLevel(field, 0.92).configure(label_for_charts="nearly the same"),
+        # A short form written as the start of the name ("art"/"arthur", "chris"/"christopher").
+        _level(f"length({field}_l) >= 2 and length({field}_r) >= 2 and "
+               f"(substr({field}_l, 1, length({field}_r)) = {field}_r "
+               f"or substr({field}_r, 1, length({field}_l)) = {field}_l)", "one is the start of the other"),
         _level(f"(length({field}_l) = 1 or length({field}_r) = 1) "
                f"and substr({field}_l, 1, 1) = substr({field}_r, 1, 1)", "same initial"),
         cll.JaroWinklerLevel(field, 0.8).configure(label_for_charts="similar"),
@@ -141,17 +162,40 @@ def _birth_year_comparison():
     ], FIELD_WORDS[f])
 
 
-def _birth_date_comparison():
+def _one_year_digit(left: str, right: str) -> str:
+    """Two four-digit years (text) that differ in one digit of the last two ("1813"/"1873", "1855"/"1856")."""
+    return (f"((substr({left}, 1, 3) = substr({right}, 1, 3)) or (substr({left}, 1, 2) = substr({right}, 1, 2) "
+            f"and substr({left}, 4, 1) = substr({right}, 4, 1)))")
+
+
+def _birth_date_comparison(fields: set[str]):
+    """Birth dates; where a date is missing but both years are known (a date too corrupt to read keeps its
+    year, linkage/normalise.py), the years are compared instead, so a corrupted date is not no evidence."""
     cll = _cll()
     f = "birth_date"
-    year = "cast(substr({0}, 1, 4) as integer)"
+    with_year = "birth_year" in fields
+    if with_year:
+        year_l, year_r = _year("birth_year_l"), _year("birth_year_r")
+        text_l, text_r = (f"cast({year_l} as string)", f"cast({year_r} as string)")
+        null = _level(f"({f}_l is null or {f}_r is null) and (birth_year_l is null or birth_year_r is null)",
+                      "missing").configure(is_null_level=True)
+    else:
+        year_l, year_r = (f"cast(substr({f}_{side}, 1, 4) as integer)" for side in "lr")
+        text_l, text_r = (f"substr({f}_{side}, 1, 4)" for side in "lr")
+        null = _null(f)
+    day_month_l, day_month_r = f"substr({f}_l, 6, 5)", f"substr({f}_r, 6, 5)"
     return _comparison(f, [
-        _null(f),
+        null,
         cll.ExactMatchLevel(f).configure(label_for_charts="exact"),
         cll.DamerauLevenshteinLevel(f, 1).configure(label_for_charts="one digit differs or two swapped"),
-        _level(f"substr({f}_l, 6, 5) = substr({f}_r, 6, 5) and "
-               f"abs({year.format(f + '_l')} - {year.format(f + '_r')}) <= 1", "same day, year differs by 1"),
-        _level(f"{year.format(f + '_l')} = {year.format(f + '_r')}", "same year"),
+        # Day and month entered the wrong way round (US and UK order).
+        _level(f"substr({f}_l, 1, 4) = substr({f}_r, 1, 4) and substr({f}_l, 6, 2) = substr({f}_r, 9, 2) "
+               f"and substr({f}_l, 9, 2) = substr({f}_r, 6, 2)", "day and month swapped"),
+        _level(f"{day_month_l} = {day_month_r} and abs({year_l} - {year_r}) <= 1", "same day, year differs by 1"),
+        _level(f"{year_l} = {year_r}", "same year"),
+        # A year mistyped in one digit, or one out (an age given in place of a year).
+        _level(f"abs({year_l} - {year_r}) <= 1 or {_one_year_digit(text_l, text_r)}",
+               "year one out or one digit differs"),
         _else(),
     ], FIELD_WORDS[f])
 
@@ -207,7 +251,7 @@ def comparisons_for(fields: set[str]) -> list:
     if "suffix" in fields:
         comparisons.append(_exact_comparison("suffix"))
     if "birth_date" in fields:
-        comparisons.append(_birth_date_comparison())
+        comparisons.append(_birth_date_comparison(fields))
     elif "birth_year" in fields:
         # The year is part of the date: comparing both would count the same evidence twice.
         comparisons.append(_birth_year_comparison())
@@ -249,12 +293,18 @@ def blocking_rules_for(fields: set[str]) -> list:
         rules.append(block_on(*names))
     if {"given_name", "family_name"} <= fields:
         rules.append("l.given_name = r.family_name and l.family_name = r.given_name")
+        # A single name recorded in the given-name field: only records without a family name take part.
+        rules += ["l.given_name = r.family_name and l.family_name is null",
+                  "l.family_name = r.given_name and r.family_name is null"]
         if birth:
             rules.append(block_on("substr(given_name, 1, 1)", "family_name", birth))
         if "start_date" in fields:
             rules.append(block_on("family_name", "start_date"))
     if birth and "family_name" in fields:
         rules.append(block_on("family_name", birth))
+    if birth == "birth_date" and "given_name" in fields:
+        # The family name changed (marriage) or corrupted: a full date of birth is selective enough.
+        rules.append(block_on("given_name", birth))
     if "badge_number" in fields:
         rules.append(block_on("badge_number", "organisation") if "organisation" in fields
                      else block_on("badge_number"))
@@ -399,19 +449,34 @@ def level_labels(settings: Mapping[str, Any]) -> dict[str, dict[int, str]]:
     return labels
 
 
+def _one_digit_apart(left: int, right: int) -> bool:
+    """Two years written with the same number of digits, differing in exactly one of them."""
+    a, b = str(left), str(right)
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 class _Components:
     """Union-find whose merges are refused when the two groups hold contradictory identities.
 
     Two records contradict each other when both give a birth year and the years are more than
-    BIRTH_YEAR_TOLERANCE apart, or both give a sex and the sexes differ, unless the model scored that very
-    pair above the threshold (it weighed the contradiction and still found a match: a typo in a year).
+    BIRTH_YEAR_TOLERANCE apart, or both give a sex and the sexes differ, unless the model weighed that
+    contradiction and still found a match above the threshold: it scored that very pair, or it scored one of
+    the two records against a record of the other's group with the other's sex, or with the other's year
+    when the two years differ in a single digit (a typo: "1813" and "1873").
+
+    Only a group's settled values can contradict: a record's birth year (or sex) counts when at least half
+    of the group's records that give one agree with it (within the tolerance). A record whose year is the
+    odd one out of a group it was linked into (one corrupted field, the rest agreeing strongly enough for
+    the link) then no longer vetoes every later merge of that group; two groups that each settle on a
+    different year (a father and a son chained by a record without one) are still kept apart.
     """
 
-    def __init__(self, attributes: Mapping[Any, tuple[int | None, str | None]], direct: set[frozenset]):
+    def __init__(self, attributes: Mapping[Any, tuple[int | None, str | None]],
+                 partners: Mapping[Any, list[tuple[Any, int | None, str | None]]]):
         self.parent: dict[Any, Any] = {}
         self.members: dict[Any, list] = {}  # root -> the members that carry a birth year or a sex
         self.attributes = attributes
-        self.direct = direct
+        self.partners = partners  # record -> (record, birth year, sex) of each record it was scored a match with
 
     def find(self, item):
         parent = self.parent
@@ -427,11 +492,47 @@ class _Components:
             parent[item], item = root, parent[item]
         return root
 
-    def _contradict(self, left: list, right: list) -> bool:
-        for a, year_a, sex_a in left:
-            for b, year_b, sex_b in right:
-                if ((year_a is not None and year_b is not None and abs(year_a - year_b) > BIRTH_YEAR_TOLERANCE)
-                        or (sex_a and sex_b and sex_a != sex_b)) and frozenset((a, b)) not in self.direct:
+    @staticmethod
+    def _settled(members: list) -> list:
+        """The members with their values that at least half of the group's values agree with (others None)."""
+        if len(members) < 3:
+            return members  # one or two records: nothing to outvote
+        years = Counter(year for _, year, _ in members if year is not None)
+        sexes = Counter(sex for _, _, sex in members if sex)
+        year_count, sex_count = years.total(), sexes.total()
+        settled = []
+        for item, year, sex in members:
+            if year is not None and 2 * sum(years[year + step] for step in
+                                            range(-BIRTH_YEAR_TOLERANCE, BIRTH_YEAR_TOLERANCE + 1)) < year_count:
+                year = None
+            if sex and 2 * sexes[sex] < sex_count:
+                sex = None
+            if year is not None or sex:
+                settled.append((item, year, sex))
+        return settled
+
+    def _weighed(self, item, counterpart, group, year: int | None, sex: str | None) -> bool:
+        """Whether the model matched `item` above the threshold with `counterpart`, or with a record of `group`
+        of that year (or sex)."""
+        for other, other_year, other_sex in self.partners.get(item, ()):
+            if other == counterpart:
+                return True
+            if (((year is not None and other_year is not None and abs(year - other_year) <= BIRTH_YEAR_TOLERANCE)
+                 or (sex and other_sex == sex)) and self.find(other) == group):
+                return True
+        return False
+
+    def _contradict(self, left, right) -> bool:
+        settled_right = self._settled(self.members[right])
+        for a, year_a, sex_a in self._settled(self.members[left]):
+            for b, year_b, sex_b in settled_right:
+                if year_a is not None and year_b is not None and abs(year_a - year_b) > BIRTH_YEAR_TOLERANCE:
+                    typo = _one_digit_apart(year_a, year_b)
+                    if not (self._weighed(a, b, right, year_b if typo else None, None)
+                            or self._weighed(b, a, left, year_a if typo else None, None)):
+                        return True
+                if (sex_a and sex_b and sex_a != sex_b
+                        and not (self._weighed(a, b, right, None, sex_b) or self._weighed(b, a, left, None, sex_a))):
                     return True
         return False
 
@@ -439,7 +540,7 @@ class _Components:
         a, b = self.find(left), self.find(right)
         if a == b:
             return True
-        if self._contradict(self.members[a], self.members[b]):
+        if self._contradict(a, b):
             return False
         if len(self.members[a]) < len(self.members[b]):
             a, b = b, a
@@ -460,8 +561,12 @@ def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float =
     `ids` adds singletons.
     """
     strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
-    direct = {frozenset((left, right)) for left, right, _ in strong} if attributes else set()
-    components = _Components(attributes or {}, direct)
+    partners: dict[Any, list] = {}
+    if attributes:
+        for left, right, _probability in strong:
+            partners.setdefault(left, []).append((right, *attributes.get(right, (None, None))))
+            partners.setdefault(right, []).append((left, *attributes.get(left, (None, None))))
+    components = _Components(attributes or {}, partners)
     for left, right, _probability in strong:
         components.merge(left, right)
     for item in ids:
