@@ -28,7 +28,7 @@ from forewarn.workforce.models import Appointment, Person, PersonName, RankHeld
 
 # Appointments scored per match, at most (a common family name is ranked in the database by how much
 # of the description each appointment shares: the force, the initial, the number, the station).
-MAX_RECORDS = 150
+MAX_RECORDS = 100
 # Candidates kept per match, and the lowest probability worth showing a person.
 MAX_CANDIDATES = 5
 MIN_PROBABILITY = 0.01
@@ -112,31 +112,65 @@ def _family_frequencies(names: set[str]) -> dict[str, float]:
     return {name: max(counts.get(name, 0), 1) / total for name in names}
 
 
-def _rank_on(ranks: list[RankHeld], on: dt.date | None) -> str | None:
-    held = [r for r in ranks if on is None or r.start_date <= on]
-    return held[-1].rank if held else (ranks[0].rank if ranks else None)
+def _rank_on(ranks: list[tuple[dt.date, str]], on: dt.date | None) -> str | None:
+    """The rank held on a day, from (start date, rank) pairs oldest first; the latest if no day."""
+    held = [rank for start, rank in ranks if on is None or start <= on]
+    return held[-1] if held else (ranks[0][1] if ranks else None)
 
 
-def appointment_records(appointments: list[Appointment], *, on: dt.date | None,
-                        former_names: dict[int, list[PersonName]] | None = None) -> list[dict[str, Any]]:
-    """Records for appointments (person, names and ranks loaded): one per appointment and name used."""
+@dataclass(frozen=True)
+class AppointmentRow:
+    """What a record is built from: plain values, not model instances (building thousands of those,
+    with their prefetched ranks, cost more than scoring)."""
+
+    id: int
+    person_id: int
+    given_name: str
+    family_name: str
+    date_of_birth: dt.date | None
+    sex: str
+    organisation_code: str
+    service_number: str
+    station: str
+    start_date: dt.date
+    end_date: dt.date | None
+    ranks: list[tuple[dt.date, str]]
+
+
+ROW_FIELDS = ("id", "person_id", "person__given_name", "person__family_name", "person__date_of_birth", "person__sex",
+              "organisation__code", "service_number", "station", "start_date", "end_date")
+
+
+def appointment_rows(appointments) -> list[AppointmentRow]:
+    """The rows of an Appointment queryset (two queries: the appointments, then their ranks)."""
+    values = list(appointments.values_list(*ROW_FIELDS))
+    ranks: dict[int, list[tuple[dt.date, str]]] = {}
+    for appointment_id, start, rank in (RankHeld.objects.filter(appointment_id__in=[v[0] for v in values])
+                                        .order_by("start_date", "id").values_list("appointment_id", "start_date",
+                                                                                  "rank")):
+        ranks.setdefault(appointment_id, []).append((start, rank))
+    return [AppointmentRow(*v, ranks=ranks.get(v[0], [])) for v in values]
+
+
+def appointment_records(appointments: list[AppointmentRow], *, on: dt.date | None,
+                        former_names: dict[int, list[tuple[int, str, str]]] | None = None) -> list[dict[str, Any]]:
+    """Records for appointments: one per appointment and name used (former names: (id, given, family))."""
     records = []
-    for appointment in appointments:
-        person = appointment.person
-        names = [(person.given_name, person.family_name, "")]
-        names += [(n.given_name, n.family_name, f":n{n.pk}") for n in (former_names or {}).get(person.pk, [])]
+    for a in appointments:
+        names = [(a.given_name, a.family_name, "")]
+        names += [(given, family, f":n{name_id}") for name_id, given, family in (former_names or {}).get(a.person_id, [])]
         base = {
-            "badge_number": normalise.badge_number(appointment.service_number) if appointment.service_number else None,
-            "organisation": appointment.organisation.code.lower(),
-            "station": normalise.text(appointment.station or ""),
-            "rank": _rank_on(list(appointment.ranks.all()), on),
-            "birth_year": person.date_of_birth.year if person.date_of_birth else None,
-            "sex": person.sex if person.sex in ("M", "F") else None,
-            "serving_on": None, "start_date": _iso(appointment.start_date), "end_date": _iso(appointment.end_date),
+            "badge_number": normalise.badge_number(a.service_number) if a.service_number else None,
+            "organisation": a.organisation_code.lower(),
+            "station": normalise.text(a.station or ""),
+            "rank": _rank_on(a.ranks, on),
+            "birth_year": a.date_of_birth.year if a.date_of_birth else None,
+            "sex": a.sex if a.sex in ("M", "F") else None,
+            "serving_on": None, "start_date": _iso(a.start_date), "end_date": _iso(a.end_date),
         }
         for given, family, suffix in names:
             given_n = normalise.name(given or "")
-            records.append({**base, "unique_id": f"{appointment.pk}{suffix}", "family_name": normalise.name(family),
+            records.append({**base, "unique_id": f"{a.id}{suffix}", "family_name": normalise.name(family),
                             "given_name": given_n.split()[0] if given_n else None})
     return records
 
@@ -153,7 +187,7 @@ def _organisation_id(code: str) -> int | None:
     return _organisations[code]
 
 
-def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
+def _blocked_appointments(record: dict[str, Any]) -> list[AppointmentRow]:
     """The appointments worth scoring (see the module's docstring), at most MAX_RECORDS.
 
     Each block is one indexed look-up (people with the family name, current or former, and their
@@ -172,11 +206,23 @@ def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
     if family:
         people = Person.objects.annotate(family=Lower("family_name")).filter(family=family)
         former = PersonName.objects.annotate(family=Lower("family_name")).filter(family=family).values("person_id")
+        # The closest first: the people who share the initial too (or, with no initial, the force's
+        # appointments); then, while there is room, anyone else of that name (a common name on a
+        # national register is thousands of people, and the database stops at the limit).
         if given:
-            initials = set(people.annotate(given=Lower("given_name")).filter(given__startswith=given[:1])
-                           .values_list("id", flat=True))
+            with_initial = people.annotate(given=Lower("given_name")).filter(given__startswith=given[:1])
+            initials = set(with_initial.values_list("id", flat=True))
+            closest = Appointment.objects.filter(person_id__in=initials)
+        elif org_id:
+            closest = Appointment.objects.filter(person_id__in=people.values("id"), organisation_id=org_id)
+        else:
+            closest = Appointment.objects.filter(person_id__in=people.values("id"))
+        rows.update((r[0], r) for r in closest.values_list(*columns)[:MAX_RECORDS * 2])
         for found in (people.values("id"), former):
-            rows.update((r[0], r) for r in Appointment.objects.filter(person_id__in=found).values_list(*columns))
+            if len(rows) >= MAX_RECORDS:
+                break
+            rows.update((r[0], r) for r in Appointment.objects.filter(person_id__in=found)
+                        .values_list(*columns)[:MAX_RECORDS])
     named = {r[1] for r in rows.values()}
     if org_id and number:
         rows.update((r[0], r) for r in Appointment.objects.filter(
@@ -188,7 +234,7 @@ def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
         if on_day:
             at_station = at_station.filter(start_date__lte=on_day).filter(Q(end_date__isnull=True)
                                                                            | Q(end_date__gte=on_day))
-        rows.update((r[0], r) for r in at_station.values_list(*columns)[:MAX_RECORDS * 4])
+        rows.update((r[0], r) for r in at_station.values_list(*columns)[:MAX_RECORDS * 2])
 
     def closeness(row: tuple) -> tuple:
         _id, person_id, organisation_id, service_number, row_station, start, end = row
@@ -200,8 +246,7 @@ def _blocked_appointments(record: dict[str, Any]) -> list[Appointment]:
         return (-points, _id)
 
     ids = [r[0] for r in sorted(rows.values(), key=closeness)[:MAX_RECORDS]]
-    return list(Appointment.objects.filter(pk__in=ids).select_related("person", "organisation")
-                .prefetch_related("ranks").order_by("person_id", "start_date", "id"))
+    return appointment_rows(Appointment.objects.filter(pk__in=ids).order_by("person_id", "start_date", "id"))
 
 
 def _evidence(row: dict[str, Any], labels: dict[str, dict[int, str]]) -> list[dict[str, Any]]:
@@ -226,16 +271,17 @@ def propose(details: SubjectDetails, *, limit: int = MAX_CANDIDATES) -> Proposal
     active = scorer()
     record = subject_record(details)
     appointments = _blocked_appointments(record)
-    former = {}
+    former: dict[int, list[tuple[int, str, str]]] = {}
     if appointments:
-        for name in PersonName.objects.filter(person_id__in={a.person_id for a in appointments}):
-            former.setdefault(name.person_id, []).append(name)
+        for person_id, *name in (PersonName.objects.filter(person_id__in={a.person_id for a in appointments})
+                                 .values_list("person_id", "id", "given_name", "family_name")):
+            former.setdefault(person_id, []).append(tuple(name))
     records = appointment_records(appointments, on=details.incident_date, former_names=former)
     frequencies = _family_frequencies({record["family_name"], *(r["family_name"] for r in records)})
     for item in (record, *records):
         item["tf_family_name"] = frequencies.get(item["family_name"])
     rows = active.score(record, records, prior=1 / max(_people_total(), 2))
-    by_appointment = {str(a.pk): a for a in appointments}
+    by_appointment = {str(a.id): a for a in appointments}
     best: dict[int, tuple[float, dict]] = {}
     for row in rows:
         appointment_key = str(row.get("unique_id_r") if row.get("unique_id_l") == "subject" else row.get("unique_id_l"))
@@ -244,7 +290,7 @@ def propose(details: SubjectDetails, *, limit: int = MAX_CANDIDATES) -> Proposal
             continue
         probability = float(row["match_probability"])
         if probability > best.get(appointment.person_id, (-1.0, {}))[0]:
-            best[appointment.person_id] = (probability, {**row, "_appointment": appointment.pk})
+            best[appointment.person_id] = (probability, {**row, "_appointment": appointment.id})
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
     candidates = [ScoredCandidate(person_id=person_id, appointment_id=row["_appointment"], probability=probability,
                                   match_weight=float(row["match_weight"]), evidence=_evidence(row, active.labels))
@@ -255,8 +301,14 @@ def propose(details: SubjectDetails, *, limit: int = MAX_CANDIDATES) -> Proposal
 
 def workforce_records(*, on: dt.date | None = None, limit: int | None = None) -> list[dict[str, Any]]:
     """Every appointment as a record (current names only), for estimating the model's u probabilities."""
-    appointments = (Appointment.objects.select_related("person", "organisation").prefetch_related("ranks")
-                    .order_by("id"))
-    if limit:
-        appointments = appointments[:limit]
-    return appointment_records(list(appointments.iterator(chunk_size=5000)), on=on)
+    appointments = Appointment.objects.order_by("id")
+    records: list[dict[str, Any]] = []
+    last = 0
+    while True:  # in chunks: a national workforce is millions of rows
+        chunk = appointment_rows(appointments.filter(id__gt=last)[:20_000])
+        if not chunk:
+            return records
+        records += appointment_records(chunk, on=on)
+        last = chunk[-1].id
+        if limit and len(records) >= limit:
+            return records[:limit]
