@@ -361,7 +361,7 @@ def _wash_write(db, predictions: str, *, out: Path, candidates: int, labels) -> 
     parts, joins = [], []
     for number, gamma in enumerate(c for c in columns if c.startswith("gamma_")):
         name = gamma[len("gamma_"):]
-        keys = [c for c in (gamma, f"mw_{name}", f"bf_{name}", f"mw_tf_{name}") if c in columns]
+        keys = [c for c in (gamma, f"mw_{name}", f"bf_{name}", f"mw_tf_adj_{name}") if c in columns]
         table = f"forewarn_evidence_{number}"
         words = []
         for values in db.rows(f"select distinct {', '.join(keys)} from {predictions}"):
