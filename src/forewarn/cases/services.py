@@ -277,10 +277,11 @@ def subject_add(
     allegation = Allegation.objects.select_related("case", "case__organisation").filter(pk=allegation_id).first()
     if allegation is None:
         raise NotFound(f"No allegation with id {allegation_id}.")
-    case_get_for_actor(actor=actor, case_id=allegation.case_id)
     proposal = None
     if not person_id:
         from forewarn.linkage import identification  # identity resolution sits above cases
+
+        case_get_for_actor(actor=actor, case_id=allegation.case_id)  # scope before matching reads anything
 
         # Matched before the transaction: scoring reads only, and the audit chain's lock (taken by
         # the first event) is not held while Splink runs.
