@@ -71,18 +71,25 @@ class ServeIn(In):
     served_to: str = Field(..., max_length=300)
 
 
+def item_out(item, facts: dict) -> dict:
+    return {"id": item.pk, "key": item.key, "source": item.source, "facts": facts,
+            "added_after_version": item.added_after_version, "no_longer_linked": item.no_longer_linked,
+            "decision": item.decision, "reason": item.reason, "decided_at": item.decided_at}
+
+
+def version_out(version: ScheduleVersion) -> dict:
+    return {"number": version.number, "content_hash": version.content_hash, "served_at": version.served_at,
+            "served_to": version.served_to}
+
+
 def schedule_out(schedule: Schedule, *, actor) -> dict:
-    items = [{"id": row["item"].pk, "key": row["item"].key, "source": row["item"].source, "facts": row["facts"],
-              "added_after_version": row["item"].added_after_version, "no_longer_linked": row["item"].no_longer_linked,
-              "decision": row["item"].decision, "reason": row["item"].reason, "decided_at": row["item"].decided_at}
-             for row in services.items_for(schedule, actor=actor)]
+    items = [item_out(row["item"], row["facts"]) for row in services.items_for(schedule, actor=actor)]
     return {
         "id": schedule.pk, "case_id": schedule.case_id, "case_reference": schedule.case.reference,
         "person_id": schedule.person_id, "person_name": schedule.person.full_name, "kind": schedule.kind,
         "title": schedule.title, "status": schedule.status, "served_version": schedule.served_version,
         "disclosure_officer": schedule.disclosure_officer.username, "items": items,
-        "versions": [{"number": v.number, "content_hash": v.content_hash, "served_at": v.served_at,
-                      "served_to": v.served_to} for v in schedule.versions.order_by("number")],
+        "versions": [version_out(v) for v in schedule.versions.order_by("number")],
         "open_drift_notices": schedule.drift_notices.filter(acknowledged_at__isnull=True).count(),
     }
 
@@ -110,9 +117,7 @@ def schedule_read(request, schedule_id: int = ObjId):
 def item_decide(request, data: DecisionIn, schedule_id: int = ObjId, item_id: int = ObjId):
     item = services.item_decide(actor=actor_of(request), schedule_id=schedule_id, item_id=item_id,
                                 **data.model_dump())
-    return {"id": item.pk, "key": item.key, "source": item.source, "facts": item.facts,
-            "added_after_version": item.added_after_version, "no_longer_linked": item.no_longer_linked,
-            "decision": item.decision, "reason": item.reason, "decided_at": item.decided_at}
+    return item_out(item, item.facts)
 
 
 @router.post("/disclosure-schedules/{schedule_id}/serve", response={201: VersionOut, **PROBLEMS},
@@ -121,8 +126,7 @@ def item_decide(request, data: DecisionIn, schedule_id: int = ObjId, item_id: in
 def schedule_serve(request, data: ServeIn, schedule_id: int = ObjId):
     version: ScheduleVersion = services.schedule_serve(actor=actor_of(request), schedule_id=schedule_id,
                                                        **data.model_dump())
-    return Status(201, {"number": version.number, "content_hash": version.content_hash,
-                        "served_at": version.served_at, "served_to": version.served_to})
+    return Status(201, version_out(version))
 
 
 @router.post("/disclosure-schedules/{schedule_id}/complete", response={200: ScheduleOut, **PROBLEMS},
