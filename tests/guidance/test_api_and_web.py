@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from forewarn.audit.models import Event
 from forewarn.guidance.models import OutcomeAssessment
 from forewarn.organisations.models import Role
 from tests.api.conftest import client_for
@@ -107,3 +108,66 @@ def test_the_outcome_page_shows_the_guidance_before_the_decision_is_saved(client
     saved = client.post(url, {**form, "outlier_reasons": "Exceptional personal circumstances."})
     assert saved.status_code == 302
     assert OutcomeAssessment.objects.get(proceeding=hearing).outlier_reasons == "Exceptional personal circumstances."
+
+
+DISMISSAL = {"sanction": "dismissal_without_notice", "reasons": "Dismissal.", "culpability": 4, "harm": 4,
+             "seriousness_conclusion": "Very serious."}
+
+
+def test_the_api_refuses_an_outcome_without_reasons_for_each_less_severe_one(api_for, hearing):
+    panel = make_user(Role.PANEL_MEMBER)
+    seat_on_panel(panel, proceeding=hearing)
+    api = api_for(panel)
+    url = f"/api/proceeding/{hearing.pk}/actions/outcome_determine"
+    r = api.post(url, {"payload": {**DISMISSAL, "outcomes_considered": [
+        {"sanction": "final_written_warning", "why_not": "Too lenient."}]}})
+    assert r.status_code == 409 and r.headers["Content-Type"] == "application/problem+json"
+    body = r.json()
+    assert (body["code"], body["field"]) == ("outcome.lesser_outcomes_unexplained", "outcomes_considered")
+    assert body["context"]["missing"] == ["reduction_in_rank"] and "reduction in rank" in body["detail"]
+    hearing.refresh_from_db()
+    assert (hearing.status, hearing.sanction) == ("heard", "")
+    assert not OutcomeAssessment.objects.exists()
+    assert not Event.objects.filter(kind="change", object_type__startswith="proceedings.").exists()
+    assert Event.objects.filter(kind="refused", action="proceeding.outcome_determine").count() == 1
+    r = api.post(url, {"payload": {**DISMISSAL, "outcomes_considered": [
+        {"sanction": "final_written_warning", "why_not": "Too lenient."},
+        {"sanction": "reduction_in_rank", "why_not": "No rank he could be trusted in."}]}})
+    assert r.status_code == 200, r.content
+    assert OutcomeAssessment.objects.get(proceeding=hearing).sanction == "dismissal_without_notice"
+
+
+def test_the_outcome_page_asks_why_each_less_severe_outcome_was_insufficient(client, hearing):
+    panel = make_user(Role.PANEL_MEMBER)
+    seat_on_panel(panel, proceeding=hearing)
+    sign_in(client, panel)
+    url = f"/actions/proceeding/{hearing.pk}/outcome_determine/"
+    text = client.get(url).content.decode()
+    # One labelled box per outcome a hearing may impose for gross misconduct, but the most severe.
+    assert '<label class="govuk-label govuk-label--s" for="id_why_not_final_written_warning">Why was final written ' \
+           'warning insufficient?</label>' in text
+    assert 'name="why_not_reduction_in_rank"' in text and 'class="govuk-textarea' in text
+    assert "why_not_dismissal_without_notice" not in text and 'name="outcomes_considered"' not in text
+    on = hearing.status_since
+    form = {"on_day": on.day, "on_month": on.month, "on_year": on.year, "expected_version": hearing.version,
+            **DISMISSAL, "why_not_final_written_warning": "Far too lenient for what he did."}
+    refused = client.post(url, form)
+    assert refused.status_code == 200
+    text = refused.content.decode()
+    # The error is shown against the box left empty (and in the error summary), not the one filled in.
+    assert '<p id="why_not_reduction_in_rank-error" class="govuk-error-message"><span class="govuk-visually-hidden">' \
+           'Error:</span> Say why reduction in rank was insufficient.</p>' in text
+    assert "why_not_final_written_warning-error" not in text
+    assert 'href="#id_why_not_reduction_in_rank"' in text
+    assert "Far too lenient for what he did." in text  # what was typed is kept
+    hearing.refresh_from_db()
+    assert (hearing.status, hearing.version) == ("heard", form["expected_version"])
+    assert not OutcomeAssessment.objects.exists()
+    assert not Event.objects.filter(kind="change", object_type__startswith="proceedings.").exists()
+
+    saved = client.post(url, {**form, "why_not_reduction_in_rank": "No rank he could be trusted in."})
+    assert saved.status_code == 302
+    hearing.refresh_from_db()
+    assert hearing.outcomes_considered == [
+        {"sanction": "final_written_warning", "why_not": "Far too lenient for what he did."},
+        {"sanction": "reduction_in_rank", "why_not": "No rank he could be trusted in."}]

@@ -146,6 +146,27 @@ def test_reasoning_gaps_ask_why_each_less_severe_outcome_was_insufficient():
                                 outcomes_considered=[]) == []
 
 
+def test_the_less_severe_outcomes_are_what_the_form_allows_not_the_range():
+    # A misconduct hearing with a final written warning in force may impose WW to dismissal (reg 42(5)).
+    r = rng(MIS, c=4, h=4, final_written_warning_in_force=True)
+    assert r.floor == S.FINAL_WRITTEN_WARNING  # the range starts above a written warning...
+    # ...but the guidance starts with the least severe outcome the panel could impose.
+    assert rules.lesser_outcomes(r.allowed, sanction=S.FINAL_WRITTEN_WARNING) == (S.WRITTEN_WARNING,)
+    assert rules.lesser_outcomes(r.allowed, sanction=S.DISMISSAL_WITHOUT_NOTICE) == (
+        S.WRITTEN_WARNING, S.FINAL_WRITTEN_WARNING, S.REDUCTION_IN_RANK)
+    assert rules.lesser_outcomes(r.allowed, sanction=S.WRITTEN_WARNING) == ()
+    # A former officer: "no further action" is an outcome to explain; "no disciplinary action" never is.
+    former = rng(GM, former=True)
+    assert rules.lesser_outcomes(former.allowed, sanction=S.WOULD_HAVE_BEEN_DISMISSED) == (
+        S.FORMER_OFFICER_NO_FURTHER_ACTION,)
+    assert rules.lesser_outcomes([S.NO_ACTION, S.WRITTEN_WARNING], sanction=S.WRITTEN_WARNING) == ()
+    # A blank reason is no reason; an outcome more severe than the one chosen is not asked about.
+    considered = [{"sanction": S.WRITTEN_WARNING, "why_not": "  "},
+                  {"sanction": S.FINAL_WRITTEN_WARNING, "why_not": "Not enough."}]
+    assert rules.unexplained_lesser(r.allowed, sanction=S.REDUCTION_IN_RANK, outcomes_considered=considered) == [
+        S.WRITTEN_WARNING]
+
+
 # -- properties ------------------------------------------------------------------------------------
 LEVELS = st.integers(1, 4)
 FINDINGS = st.sampled_from([GM, MIS])

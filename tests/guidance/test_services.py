@@ -128,6 +128,58 @@ def test_r2025_exceptional_circumstances_are_the_reasons_for_departing_from_the_
     assert Alert.objects.filter(trigger=AlertTrigger.OUTCOME_OUTLIER, case=case).count() == 1
 
 
+def test_each_less_severe_outcome_needs_a_reason_or_nothing_is_written(caseworker):
+    hearing = proceeding_in("heard", finding="gross_misconduct")
+    payload = {"sanction": "dismissal_without_notice", **VERY_SERIOUS, "aggravating_factors": APSP}
+    with pytest.raises(GuardFailed) as err:
+        decide(caseworker, hearing, **payload,
+               outcomes_considered=[{"sanction": "final_written_warning", "why_not": "Far too lenient."},
+                                    {"sanction": "reduction_in_rank", "why_not": "   "}])
+    assert (err.value.code, err.value.field, err.value.http_status) == (
+        "outcome.lesser_outcomes_unexplained", "outcomes_considered", 409)
+    assert err.value.context["missing"] == ["reduction_in_rank"]
+    assert "no reason is given for reduction in rank " in err.value.message
+    assert "final written warning" not in err.value.message
+    unchanged(hearing)
+    with pytest.raises(GuardFailed) as err:
+        decide(caseworker, hearing, **payload)
+    assert err.value.context["missing"] == ["final_written_warning", "reduction_in_rank"]
+    assert "no reason is given for final written warning, reduction in rank " in err.value.message
+    unchanged(hearing)
+
+    p, _ = decide(caseworker, hearing, **payload,
+                  outcomes_considered=[{"sanction": "final_written_warning", "why_not": "Far too lenient."},
+                                       {"sanction": "reduction_in_rank", "why_not": "He could not be trusted."}])
+    assert p.outcomes_considered[1] == {"sanction": "reduction_in_rank", "why_not": "He could not be trusted."}
+    assert not any("less severe" in gap for gap in OutcomeAssessment.objects.get(proceeding=p).reasoning_gaps)
+
+
+def test_the_least_severe_outcome_the_form_allows_is_the_floor_not_the_range(caseworker):
+    # Misconduct with a final written warning in force: a hearing may give a written warning up to
+    # dismissal (reg 42(5)); the range for very high seriousness starts at a final written warning.
+    hearing = proceeding_in("heard", finding="misconduct", final_written_warning_in_force=True)
+    with pytest.raises(GuardFailed) as err:
+        decide(caseworker, hearing, sanction="final_written_warning", **VERY_SERIOUS)
+    assert err.value.context["missing"] == ["written_warning"]
+    unchanged(hearing)
+    p, _ = decide(caseworker, hearing, sanction="final_written_warning", **VERY_SERIOUS,
+                  outcomes_considered=[{"sanction": "written_warning", "why_not": "Already on a final warning."}])
+    assert p.sanction == "final_written_warning"
+    assert OutcomeAssessment.objects.get(proceeding=p).range_floor == "final_written_warning"
+
+
+def test_a_former_officer_would_have_been_dismissed_only_if_no_further_action_is_explained(caseworker):
+    hearing = proceeding_in("heard", finding="gross_misconduct", is_former_officer=True)
+    with pytest.raises(GuardFailed) as err:
+        decide(caseworker, hearing, sanction="would_have_been_dismissed", **VERY_SERIOUS)
+    assert err.value.context["missing"] == ["former_officer_nfa"]
+    unchanged(hearing)
+    # The least severe outcome needs no reasons of this kind.
+    p, _ = decide(caseworker, hearing, sanction="former_officer_nfa", culpability=1, harm=1,
+                  seriousness_conclusion="Minor.")
+    assert p.sanction == "former_officer_nfa"
+
+
 def test_no_assessment_where_nothing_is_proven(caseworker):
     p, _ = decide(caseworker, proceeding_in("heard", finding="not_proven"), sanction="no_action")
     assert p.sanction == "no_action" and not OutcomeAssessment.objects.exists()

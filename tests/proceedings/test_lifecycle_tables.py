@@ -31,6 +31,10 @@ P = ProceedingStatus
 C = ChallengeStatus
 
 SERIOUSNESS = {"culpability": 4, "harm": 4, "seriousness_conclusion": "Deliberate, targeted, high harm."}
+# Why each less severe outcome a hearing may impose for gross misconduct was insufficient (issue #6 §2).
+NOT_LESS_THAN_DISMISSAL = {"outcomes_considered": [
+    {"sanction": "final_written_warning", "why_not": "Would not maintain public confidence."},
+    {"sanction": "reduction_in_rank", "why_not": "He cannot be trusted at any rank."}]}
 
 
 def _events(obj) -> int:
@@ -57,7 +61,8 @@ def _proceeding_scenario(source: str, target: str):
         return p, {"findings": {i: "gross_misconduct" for i in p.items.values_list("subject_allegation_id", flat=True)}}
     if target == P.OUTCOME_DETERMINED:
         return (proceeding_in(source, finding=Finding.GROSS_MISCONDUCT),
-                {"sanction": "dismissal_without_notice", "reasons": "Dismissal is necessary.", **SERIOUSNESS})
+                {"sanction": "dismissal_without_notice", "reasons": "Dismissal is necessary.", **SERIOUSNESS,
+                 **NOT_LESS_THAN_DISMISSAL})
     if target == P.OUTCOME_REPORTED:
         return proceeding_in(source, finding=Finding.GROSS_MISCONDUCT, sanction=Sanction.DISMISSAL_WITHOUT_NOTICE), {}
     if target == P.OUTCOME_NOTIFIED:

@@ -120,7 +120,8 @@ def test_gm_hearing_fww_jr_dismissed_court_of_appeal_remits_rehearing_would_have
          reasons="The high level of harm to a vulnerable victim of crime.", culpability=4, harm=4,
          seriousness_conclusion="Deliberate and targeted sexual impropriety; very high harm.",
          aggravating_factors=["vulnerable_victim: Vulnerable victim",
-                              "abuse_of_position_sexual: Abuse of position"], guidance_version="2022-08")
+                              "abuse_of_position_sexual: Abuse of position"], guidance_version="2022-08",
+         outcomes_considered=[{"sanction": "former_officer_nfa", "why_not": "Would not reflect the harm done."}])
     step(caseworker, rehearing, "outcome_report", dt.date(2025, 6, 23))
     rehearing = step(caseworker, rehearing, "outcome_notify", dt.date(2025, 6, 24))
     barred_clock = Clock.objects.get(proceeding=rehearing, kind="barred_list_report")

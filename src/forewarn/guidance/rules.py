@@ -277,16 +277,45 @@ def _level(level: int | None) -> str:
     return Level(level).label.lower() if level else "not assessed"
 
 
+# "No disciplinary action" follows a finding that is not misconduct (or an accelerated hearing's finding
+# of misconduct only, referred back): it is not among the outcomes weighed for proven misconduct. A former officer's "no further action" is an outcome the panel may
+# decide for gross misconduct (Conduct Regs 2020 Sch 1 modifying reg 42): choosing "would have been
+# dismissed" over it needs a reason like any other step up.
+NO_OUTCOME = frozenset({Sanction.NO_ACTION})
+
+
+def lesser_outcomes(allowed: Iterable[str], *, sanction: str) -> tuple[str, ...]:
+    """The outcomes the proceeding could impose that are less severe than `sanction`, least severe first.
+
+    The floor is what the form may impose for the finding under the regime (`allowed`), not the
+    indicative range: the guidance's third stage starts "with the least severe outcome" available and
+    moves up only if it is insufficient (College of Policing outcomes guidance 2022; Fuglers), and the
+    range is Forewarn's own calibration of the guidance's words, not a starting point the guidance sets.
+    """
+    if sanction not in data.SEVERITY:
+        return ()
+    return tuple(s for s in _ordered(allowed)
+                 if data.SEVERITY[s] < data.SEVERITY[sanction] and s not in NO_OUTCOME)
+
+
+def unexplained_lesser(allowed: Iterable[str], *, sanction: str, outcomes_considered: Iterable[Mapping]) -> list[str]:
+    """The less severe outcomes (ids, least severe first) given no reason why they were insufficient."""
+    explained = {str(o.get("sanction")) for o in outcomes_considered if str(o.get("why_not") or "").strip()}
+    return [s for s in lesser_outcomes(allowed, sanction=sanction) if s not in explained]
+
+
 def reasoning_gaps(indicated: IndicativeRange, *, sanction: str, outcomes_considered: Iterable[Mapping],
                    purpose: str) -> list[str]:
-    """What the decision leaves unexplained that the guidance's third stage asks for (shown, stored)."""
+    """What the decision leaves unexplained that the guidance's third stage asks for (shown, stored).
+
+    The outcome step refuses a decision with unexplained less severe outcomes (guidance.services), so
+    a stored assessment lists only the purpose; a draft being previewed lists both.
+    """
     if not indicated.applicable or sanction not in data.SEVERITY:
         return []
     gaps = []
-    explained = {str(o.get("sanction")) for o in outcomes_considered if str(o.get("why_not", "")).strip()}
-    lesser = [s for s in indicated.allowed
-              if data.SEVERITY[s] < data.SEVERITY[sanction] and s not in (Sanction.NO_ACTION,)]
-    missing = [Sanction(s).label.lower() for s in lesser if s not in explained]
+    missing = [Sanction(s).label.lower() for s in unexplained_lesser(
+        indicated.allowed, sanction=sanction, outcomes_considered=outcomes_considered)]
     if missing:
         gaps.append("No reason is given why a less severe outcome was insufficient: " + ", ".join(missing) + ".")
     if not purpose.strip():

@@ -171,6 +171,23 @@ def _int(value) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
+def outcomes_to_explain(proceeding: Proceeding) -> tuple[str, ...]:
+    """The outcomes a decision on this proceeding may have to say were insufficient, least severe first:
+    every outcome it could impose for its most serious finding but the most severe (none if the
+    guidance does not apply)."""
+    finding = proceeding_profile(proceeding).finding
+    if finding not in rules.PROVEN:
+        return ()
+    allowed = proceeding_rules.sanctions_allowed(
+        form=proceeding.form, finding=finding, regime=proceeding.regime,
+        final_written_warning_in_force=proceeding.final_written_warning_in_force,
+        is_former_officer=proceeding.is_former_officer, unconnected_incidents=proceeding.unconnected_incidents)
+    if not allowed:
+        return ()
+    most_severe = max(allowed, key=lambda s: data.SEVERITY[s])
+    return rules.lesser_outcomes(allowed, sanction=most_severe)
+
+
 def range_for(proceeding: Proceeding, draft: Draft, *, finding: str | None) -> rules.IndicativeRange:
     return rules.indicative_range(
         finding=finding, form=proceeding.form, regime=proceeding.regime,

@@ -33,9 +33,11 @@ class OutcomeCheck:
 def outcome_check(*, proceeding: Proceeding, values: Mapping, finding: str | None) -> OutcomeCheck:
     """Judge an outcome against the guidance before it is saved; refuse an outlier without reasons.
 
-    Raises ValidationFailed for an unknown or unexplained factor (naming the entry) and GuardFailed
+    Raises ValidationFailed for an unknown or unexplained factor (naming the entry); GuardFailed
     `outcome.outlier_reasons_required` for an outcome below the indicative range, or short of the most
-    severe indicated while relying on personal mitigation of little weight, with no explicit reasons.
+    severe indicated while relying on personal mitigation of little weight, with no explicit reasons;
+    and GuardFailed `outcome.lesser_outcomes_unexplained` (context `missing`: the outcome ids) unless
+    every less severe outcome the proceeding could impose has a `why_not` in `outcomes_considered`.
     """
     draft = selectors.Draft.parse(values, require_explanations=True)
     indicated = selectors.range_for(proceeding, draft, finding=finding)
@@ -52,10 +54,30 @@ def outcome_check(*, proceeding: Proceeding, values: Mapping, finding: str | Non
             "explicit reasons for the departure (outlier_reasons); the appropriate authority and the IOPC will "
             "be told.", code="outcome.outlier_reasons_required", field="outlier_reasons",
             grounds=list(grounds))
+    _lesser_outcomes_explained(indicated, draft)
     gaps = tuple(rules.reasoning_gaps(indicated, sanction=draft.sanction, outcomes_considered=draft.outcomes_considered,
                                       purpose=draft.purpose))
     return OutcomeCheck(draft=draft, finding=finding, indicated=indicated, grounds=grounds, words=words, gaps=gaps,
                         reasons=reasons)
+
+
+def _lesser_outcomes_explained(indicated: rules.IndicativeRange, draft: selectors.Draft) -> None:
+    """Refuse an outcome unless each less severe outcome the proceeding could impose is said to be
+    insufficient, and why: the guidance's third stage starts with the least severe outcome and moves up
+    only if it is insufficient (College of Policing outcomes guidance 2022; Fuglers [2014] EWHC 179
+    (Admin)), and the decision must show that reasoning (O'Connor [2025] EWCA Civ 27)."""
+    if not indicated.applicable:
+        return
+    missing = rules.unexplained_lesser(indicated.allowed, sanction=draft.sanction,
+                                       outcomes_considered=draft.outcomes_considered)
+    if missing:
+        names = ", ".join(Sanction(s).label.lower() for s in missing)
+        raise GuardFailed(
+            f"Say why each less severe outcome was insufficient before choosing "
+            f"{Sanction(draft.sanction).label.lower()}: no reason is given for {names} (outcomes_considered: "
+            "one {sanction, why_not} for each). The guidance starts with the least severe outcome and moves up "
+            "only if it is insufficient.", code="outcome.lesser_outcomes_unexplained", field="outcomes_considered",
+            missing=missing)
 
 
 def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on: dt.date) -> OutcomeAssessment | None:

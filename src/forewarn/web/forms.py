@@ -74,6 +74,10 @@ class LinesField(forms.CharField):
 
 def domain_error_to_form(form: forms.Form, err: DomainError) -> None:
     """Show a refused action on the form: against the field it names, or above the form."""
+    # A form whose fields are not the payload's (one box per entry of a list) places the error itself.
+    place = getattr(form, "add_domain_error", None)
+    if place is not None and place(err):
+        return
     field = (err.field or "").split(".")[0]
     message = err.message
     if isinstance(err, StaleVersion):

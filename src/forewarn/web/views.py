@@ -38,6 +38,11 @@ PAGE_SIZE = 50
 # The outcome decision shows the indicative range, the principles and comparable outcomes before the
 # decision is saved (issue #6 §2).
 ACTION_PAGES = {("proceeding", "outcome_determine"): ("forewarn.guidance.web", "outcome_page")}
+# Steps whose form is shaped for the page, by (machine, action): a function (obj, form_class) -> form
+# class. Outcome decisions ask why each less severe outcome was insufficient, one box each.
+_OUTCOME_FORM = ("forewarn.guidance.web", "outcome_form_class")
+ACTION_FORMS = {("proceeding", "outcome_determine"): _OUTCOME_FORM, ("proceeding", "challenge_decided"): _OUTCOME_FORM,
+                ("challenge", "substitute"): _OUTCOME_FORM}
 BREAK_GLASS_ALERTS_SHOWN = 20
 
 
@@ -287,6 +292,10 @@ def action(request, machine, obj_id, action):
     except DomainError:
         raise NotFound(f"No action {action}.") from None
     form_class = forms.payload_form_class(transition.payload)
+    shaping = ACTION_FORMS.get((machine.name, transition.action))
+    shape = optional_service(*shaping) if shaping else None
+    if shape is not None:
+        form_class = shape(obj=obj, form_class=form_class)
     if request.method == "POST":
         form = form_class(request.POST)
         if form.is_valid():
