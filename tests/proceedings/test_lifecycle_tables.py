@@ -122,7 +122,8 @@ def test_every_forbidden_proceeding_step_is_refused_and_writes_nothing(caseworke
 
 def _challenge_payload(target: str) -> dict:
     return {C.DISMISSED: {"reasons": "Not irrational.", "citation": "[2023] EWHC 9999 (Admin)"},
-            C.ALLOWED_SUBSTITUTED: {"reasons": "Only dismissal was open.", "substituted_sanction": "dismissal_without_notice"},
+            C.ALLOWED_SUBSTITUTED: {"reasons": "Only dismissal was open.", "substituted_sanction": "dismissal_without_notice",
+                                    **NOT_LESS_THAN_DISMISSAL},
             C.ALLOWED_REMITTED: {"reasons": "Inadequate reasons on seriousness."},
             C.WITHDRAWN: {"reasons": "Withdrawn by the applicant."},
             C.APPEALED_ONWARD: {}}[target]

@@ -3,8 +3,9 @@
 The proceeding keeps the decision itself (sanction, culpability, harm, factors, reasons); this keeps
 what the outcome step adds under the guidance (issue #6 §2): the purpose, the culpability and harm
 factors, the indicative range and the comparable outcomes as they stood, whether the outcome was an
-outlier, why, and the panel's explicit reasons for departing. Written once, in the outcome step's
-transaction; a re-hearing after remittal is a new proceeding with its own assessment.
+outlier, why, and the panel's explicit reasons for departing. Written in the outcome step's
+transaction (one per proceeding), and again for each outcome an appeal body substitutes
+(`challenge.substitute`); a re-hearing after remittal is a new proceeding with its own assessment.
 """
 
 from __future__ import annotations
@@ -12,9 +13,15 @@ from __future__ import annotations
 from django.db import models
 
 
+class AssessedDecision(models.TextChoices):
+    OUTCOME = "outcome", "Outcome decided by the panel"
+    SUBSTITUTION = "substitution", "Outcome substituted on appeal"
+
+
 class OutcomeAssessment(models.Model):
-    proceeding = models.OneToOneField("proceedings.Proceeding", on_delete=models.CASCADE,
-                                      related_name="outcome_assessment")
+    proceeding = models.ForeignKey("proceedings.Proceeding", on_delete=models.CASCADE,
+                                   related_name="outcome_assessments")
+    decision = models.CharField(max_length=16, choices=AssessedDecision.choices, default=AssessedDecision.OUTCOME)
     guidance_version = models.CharField(max_length=40)
     decided_on = models.DateField()
     sanction = models.CharField(max_length=32)
@@ -38,6 +45,10 @@ class OutcomeAssessment(models.Model):
         ordering = ["-decided_on", "-id"]
         # The IOPC's view of outliers across forces, newest first.
         indexes = [models.Index(fields=["is_outlier", "decided_on"], name="assessment_outlier_idx")]
+        # One panel decision per proceeding; substitutions on appeal add to it (PAT, then the courts).
+        constraints = [models.UniqueConstraint(fields=["proceeding"], condition=models.Q(decision="outcome"),
+                                               name="one_outcome_assessment_per_proceeding")]
 
     def __str__(self) -> str:
-        return f"Outcome assessment of proceeding {self.proceeding_id}{' (outlier)' if self.is_outlier else ''}"
+        what = "Substituted outcome" if self.decision == AssessedDecision.SUBSTITUTION else "Outcome"
+        return f"{what} assessment of proceeding {self.proceeding_id}{' (outlier)' if self.is_outlier else ''}"

@@ -15,8 +15,13 @@ from dataclasses import dataclass
 
 from forewarn.core.errors import GuardFailed
 from forewarn.guidance import data, rules, selectors
-from forewarn.guidance.models import OutcomeAssessment
+from forewarn.guidance.models import AssessedDecision, OutcomeAssessment
 from forewarn.proceedings.models import Proceeding, Sanction
+
+# What an appeal body may give of its own assessment when it substitutes an outcome; each one left out
+# (None) is the panel's, as recorded (proceedings.lifecycle.SubstitutedAssessment).
+SUBSTITUTION_FIELDS = ("culpability", "harm", *data.FIELD_OF_KIND.values(), "purpose", "outcomes_considered",
+                       "outlier_reasons", "exceptional_circumstances")
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,40 @@ def outcome_check(*, proceeding: Proceeding, values: Mapping, finding: str | Non
                         reasons=reasons)
 
 
+def _recorded_factors(entries, *, kind: str) -> list[str]:
+    """The panel's recorded factors of one kind as "id: explanation" lines (entries outside the vocabulary,
+    from before the guidance was applied, are left out: the appeal body gives its own if it relies on them)."""
+    lines = []
+    for entry in entries or []:
+        line = rules.factor_line(entry)
+        factor = data.FACTORS_BY_ID.get(line.partition(":")[0].strip())
+        if factor is not None and factor.kind == kind:
+            lines.append(line)
+    return lines
+
+
+def substitution_check(*, proceeding: Proceeding, values: Mapping, finding: str | None) -> OutcomeCheck:
+    """Judge an outcome an appeal body substitutes (PAT, judicial review, Court of Appeal) as the panel's
+    is judged: the same range, the same outlier grounds and reasons, the same less severe outcomes.
+
+    The seriousness is the panel's as recorded (culpability, harm and factors) unless the appeal body
+    gives its own: an appeal body that substitutes the outcome usually accepts the findings and
+    re-weighs the outcome. Call in the rules of the step that substitutes (nothing written yet).
+    """
+    recorded = proceeding.outcome_assessments.filter(decision=AssessedDecision.OUTCOME).first()
+    merged: dict = {
+        "culpability": proceeding.culpability, "harm": proceeding.harm,
+        "culpability_factors": _recorded_factors(recorded.culpability_factors if recorded else [], kind="culpability"),
+        "harm_factors": _recorded_factors(recorded.harm_factors if recorded else [], kind="harm"),
+        "aggravating_factors": _recorded_factors(proceeding.aggravating_factors, kind="aggravating"),
+        "mitigating_factors": _recorded_factors(proceeding.mitigating_factors, kind="mitigating"),
+        "personal_mitigation": _recorded_factors(proceeding.personal_mitigation, kind="personal"),
+    }
+    merged.update({name: values[name] for name in SUBSTITUTION_FIELDS if values.get(name) is not None})
+    merged["sanction"] = values.get("substituted_sanction") or ""
+    return outcome_check(proceeding=proceeding, values=merged, finding=finding)
+
+
 def _lesser_outcomes_explained(indicated: rules.IndicativeRange, draft: selectors.Draft) -> None:
     """Refuse an outcome unless each less severe outcome the proceeding could impose is said to be
     insufficient, and why: the guidance's third stage starts with the least severe outcome and moves up
@@ -80,10 +119,11 @@ def _lesser_outcomes_explained(indicated: rules.IndicativeRange, draft: selector
             missing=missing)
 
 
-def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on: dt.date) -> OutcomeAssessment | None:
-    """Store what the guidance indicated for the outcome just decided, with one audit event.
+def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on: dt.date,
+                      decision: str = AssessedDecision.OUTCOME) -> OutcomeAssessment | None:
+    """Store what the guidance indicated for the outcome just decided (or substituted), with one audit event.
 
-    Call inside the outcome step's transaction. Nothing is stored where the guidance does not apply
+    Call inside the deciding step's transaction. Nothing is stored where the guidance does not apply
     (not proven, not misconduct).
     """
     from forewarn.audit.services import event_record
@@ -94,7 +134,8 @@ def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on:
     comparable = selectors.comparables(proceeding=proceeding, profile=profile, indicated=check.indicated)
     indicated = check.indicated
     assessment = OutcomeAssessment.objects.create(
-        proceeding=proceeding, guidance_version=data.GUIDANCE_VERSION, decided_on=on, sanction=check.draft.sanction,
+        proceeding=proceeding, decision=decision, guidance_version=data.GUIDANCE_VERSION, decided_on=on,
+        sanction=check.draft.sanction,
         culpability_factors=[c.as_json() for c in check.draft.culpability_factors],
         harm_factors=[c.as_json() for c in check.draft.harm_factors], purpose=check.draft.purpose,
         indicated=indicated.as_json(), range_floor=indicated.floor or "", range_ceiling=indicated.ceiling or "",
@@ -104,7 +145,8 @@ def assessment_record(*, actor, proceeding: Proceeding, check: OutcomeCheck, on:
         outlier_reasons=check.reasons if check.grounds else "", reasoning_gaps=list(check.gaps))
     event_record(actor=actor, action="outcome_assessment.record", obj=assessment, case=proceeding.case,
                  occurred_on=on,
-                 data={"proceeding_id": proceeding.pk, "sanction": assessment.sanction, "band": assessment.band,
+                 data={"proceeding_id": proceeding.pk, "decision": decision, "sanction": assessment.sanction,
+                       "band": assessment.band,
                        "range": [assessment.range_floor, assessment.range_ceiling], "outlier": assessment.is_outlier,
                        "grounds": assessment.outlier_grounds, "comparables": comparable["count"]},
                  reason=assessment.outlier_reasons)
@@ -116,7 +158,7 @@ def outlier_alert_raise(*, event, assessment: OutcomeAssessment):
     standards department) and the IOPC, which may seek judicial review of the decision.
 
     Called by the register for the assessment's audit event (register.alerts.HANDLERS), in its
-    transaction. Raised once per proceeding.
+    transaction. Raised once per assessment: the panel's decision, and each outcome substituted on appeal.
     """
     from forewarn.organisations.models import Organisation, OrganisationKind
     from forewarn.register.alerts import Recipient, alert_raise
@@ -137,15 +179,19 @@ def outlier_alert_raise(*, event, assessment: OutcomeAssessment):
     if iopc is not None:
         targets.append(Recipient(iopc.pk, Unit.OVERSIGHT, RecipientBasis.OVERSIGHT))
     sanction = Sanction(assessment.sanction).label
-    reasons = [f"Outcome outlier: {sanction} ({proceeding.get_form_display().lower()}, case {case.reference})",
+    substituted = assessment.decision == AssessedDecision.SUBSTITUTION
+    how = " substituted on appeal" if substituted else ""
+    reasons = [f"Outcome outlier: {sanction}{how} ({proceeding.get_form_display().lower()}, case {case.reference})",
                *assessment.outlier_words, f"Reasons given for the departure: {assessment.outlier_reasons}"]
     summary = {
         "entries": subject_entries([s for s in subjects if s.person_id == person_id]),
-        "outcome_outlier": {"proceeding_id": proceeding.pk, "case": case.reference, "sanction": assessment.sanction,
+        "outcome_outlier": {"proceeding_id": proceeding.pk, "case": case.reference, "decision": assessment.decision,
+                            "sanction": assessment.sanction,
                             "range": [assessment.range_floor, assessment.range_ceiling], "band": assessment.band,
                             "grounds": assessment.outlier_grounds, "reasons": assessment.outlier_reasons,
                             "contact": case.organisation.standards_contact},
     }
     return alert_raise(person_id=person_id, trigger=AlertTrigger.OUTCOME_OUTLIER,
-                       dedupe_key=f"outcome_outlier:{proceeding.pk}", occurred_on=event.occurred_on,
+                       dedupe_key=(f"outcome_outlier:{proceeding.pk}:{assessment.pk}" if substituted
+                                   else f"outcome_outlier:{proceeding.pk}"), occurred_on=event.occurred_on,
                        summary=summary, reasons=reasons, case=case, targets=targets)

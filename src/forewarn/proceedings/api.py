@@ -36,10 +36,11 @@ def challenge_out(c) -> dict:
 def _assessment_out(p) -> dict | None:
     from forewarn.guidance.models import OutcomeAssessment  # guidance sits above proceedings
 
-    a = OutcomeAssessment.objects.filter(proceeding_id=p.pk).first() if p.sanction else None
+    # The assessment of the outcome that stands: an outcome substituted on appeal is assessed after the panel's.
+    a = OutcomeAssessment.objects.filter(proceeding_id=p.pk).order_by("-id").first() if p.sanction else None
     if a is None:
         return None
-    return {"guidance_version": a.guidance_version, "decided_on": a.decided_on, "sanction": a.sanction,
+    return {"decision": a.decision, "guidance_version": a.guidance_version, "decided_on": a.decided_on, "sanction": a.sanction,
             "band": a.band, "range_floor": a.range_floor, "range_ceiling": a.range_ceiling, "is_outlier": a.is_outlier,
             "outlier_grounds": list(a.outlier_grounds), "outlier_words": list(a.outlier_words),
             "outlier_reasons": a.outlier_reasons, "reasoning_gaps": list(a.reasoning_gaps)}

@@ -198,10 +198,34 @@ class AppealLodged(Payload):
     route: ChallengeRoute
 
 
-class ChallengeDecided(Payload):
-    """The decision of an appeal body on the proceeding; a substitution replaces the outcome."""
+class SubstitutedAssessment(Payload):
+    """An appeal body's own assessment of an outcome it substitutes (issue #6 §2): each field left out
+    is the panel's as recorded (guidance.services.substitution_check)."""
 
+    culpability: Level | None = None
+    harm: Level | None = None
+    # None (not given) is the panel's factors; [] is none. Typed as lists so the web form is one line each.
+    culpability_factors: _factors("culpability") = None
+    harm_factors: _factors("harm") = None
+    aggravating_factors: _factors("aggravating") = None
+    mitigating_factors: _factors("mitigating") = None
+    personal_mitigation: _factors("personal mitigation") = None
+    purpose: str = pydantic.Field(default="", max_length=20_000,
+                                  description="How the substituted outcome serves the purpose of outcomes.")
+    outcomes_considered: list[OutcomeConsidered] = pydantic.Field(
+        default=[], description="Each less severe outcome and why it was insufficient.")
+    exceptional_circumstances: str = pydantic.Field(default="", max_length=20_000)
+    outlier_reasons: str = pydantic.Field(default="", max_length=20_000,
+                                          description="Explicit reasons for a substituted outcome below the "
+                                                      "guidance's indicative range (the AA and the IOPC are told).")
+
+
+class _MaySubstitute(Payload):
     substituted_sanction: Sanction | None = None
+
+
+class ChallengeDecided(SubstitutedAssessment, _MaySubstitute):
+    """The decision of an appeal body on the proceeding; a substitution replaces the outcome."""
 
 
 class Remittal(Payload):
@@ -213,8 +237,12 @@ class ChallengeDecision(Payload):
     citation: str = pydantic.Field(default="", max_length=120)
 
 
-class Substitution(ChallengeDecision):
+class _Substitutes(ChallengeDecision):
     substituted_sanction: Sanction
+
+
+class Substitution(SubstitutedAssessment, _Substitutes):
+    """The appeal body's decision, the outcome it substituted and (optionally) its own assessment."""
 
 
 # -- proceeding rules ------------------------------------------------------------------------------
@@ -400,6 +428,11 @@ def _decided_rules(ctx: Context) -> None:
     finding = _outcome_finding(p)
     require(finding is not None and new in _allowed_sanctions(p, finding), "challenge.substitution_not_permitted",
             "An appeal body may substitute only an outcome the original body could have imposed.")
+    if finding in (Finding.MISCONDUCT, Finding.GROSS_MISCONDUCT):
+        # A substituted outcome is held to the outcomes guidance as the panel's was (issue #6 §2): the
+        # same range, outlier reasons and less severe outcomes, judged before anything is written.
+        ctx.results["guidance"] = _guidance().substitution_check(
+            proceeding=p, values=ctx.payload.model_dump(mode="json"), finding=finding)
 
 
 def _decided_apply(ctx: Context):
@@ -414,6 +447,10 @@ def _decided_apply(ctx: Context):
     p.sanction_expires_on = (rules.warning_expires_on(sanction=new, effective_on=ctx.on)
                              if new in rules.WARNINGS else None)
     p.warning_months = None
+    check = ctx.results.get("guidance")
+    if check is not None:
+        ctx.results["assessment"] = _guidance().assessment_record(actor=ctx.actor, proceeding=p, check=check,
+                                                                  on=ctx.on, decision="substitution")
     return ["sanction", "sanction_expires_on", "warning_months"]
 
 
@@ -534,8 +571,13 @@ def _proceeding_challenge_end(ctx: Context, substituted: str | None = None) -> N
     others = type(challenge).objects.filter(proceeding=proceeding, status=C.LODGED).exclude(pk=challenge.pk)
     if proceeding.status != P.APPEALED or (others.exists() and substituted is None):
         return
+    payload = {"substituted_sanction": substituted}
+    if substituted is not None:
+        # The appeal body's own assessment, if it gave one, goes with the outcome it substituted.
+        payload.update(ctx.payload.model_dump(mode="json", include=set(SubstitutedAssessment.model_fields),
+                                              exclude_none=True))
     run_transition(machine=PROCEEDING_MACHINE, obj_id=proceeding.pk, action="challenge_decided", actor=ctx.actor,
-                   payload={"substituted_sanction": substituted}, on=ctx.on,
+                   payload=payload, on=ctx.on,
                    reason=f"{challenge.get_route_display()} {ctx.transition.target.replace('_', ' ')}")
 
 

@@ -71,8 +71,10 @@ class ChallengeOut(Schema):
 
 
 class OutcomeAssessmentOut(Schema):
-    """What the outcomes guidance indicated when the outcome was decided (guidance.OutcomeAssessment)."""
+    """What the outcomes guidance indicated when the outcome that stands was decided, by the panel or
+    substituted on appeal (guidance.OutcomeAssessment)."""
 
+    decision: str = Field(description="outcome (the panel's) or substitution (on appeal)")
     guidance_version: str
     decided_on: dt.date
     sanction: str
