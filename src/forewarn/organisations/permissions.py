@@ -76,6 +76,9 @@ DISCLOSURE_READERS = frozenset({Role.VETTING_OFFICER})
 # and its vetting unit (vetting officers); see register.models.Unit. IOPC caseworkers read the IOPC's
 # oversight unit: outcome outliers (issue #6 §2), which the IOPC may challenge by judicial review.
 ALERT_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.VETTING_OFFICER, Role.IOPC_CASEWORKER}
+# The IOPC has no head of professional standards: an oversight copy not acknowledged in 2 working days
+# is escalated to the IOPC's administrators, who then read and may acknowledge it (register.alerts).
+ALERT_ESCALATION_READERS = frozenset({Role.ADMINISTRATOR})
 # The outcomes guidance for a proceeding (range, principles, comparables): the panel deciding, the
 # force's professional standards and the IOPC; not the subject officer's side.
 GUIDANCE_READERS = FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER, Role.PANEL_MEMBER}
@@ -214,9 +217,11 @@ ACTIONS: dict[str, Rule] = _table(
          "Run a vetting or transfer check of the register (lawful basis and purpose recorded, audited)"),
     Rule("register.application.manage", frozenset({Role.VETTING_OFFICER}), Scope.ORGANISATION,
          "Open or close one's force's vetting or transfer application for a person"),
-    Rule("register.inbox.read", ALERT_READERS, Scope.ORGANISATION,
-         "Read one's unit's register alerts (professional standards or vetting)"),
-    Rule("register.alert.acknowledge", ALERT_READERS, Scope.ORGANISATION, "Acknowledge a register alert"),
+    Rule("register.inbox.read", ALERT_READERS | ALERT_ESCALATION_READERS, Scope.ORGANISATION,
+         "Read one's unit's register alerts (professional standards, vetting or the IOPC's oversight), or those "
+         "escalated to one"),
+    Rule("register.alert.acknowledge", ALERT_READERS | ALERT_ESCALATION_READERS, Scope.ORGANISATION,
+         "Acknowledge a register alert"),
     Rule("register.rules.manage", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,
          "Change which allegations count as serious (administrators of the IOPC or the College)"),
     Rule("register.webhooks.manage", frozenset({Role.ADMINISTRATOR}), Scope.ORGANISATION,

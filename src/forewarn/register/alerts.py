@@ -74,6 +74,18 @@ UNIT_ROLES: dict[str, frozenset[str]] = {
 # Who is e-mailed for each unit, and on escalation.
 UNIT_MAIL_ROLE = {Unit.PROFESSIONAL_STANDARDS: Role.HEAD_OF_STANDARDS, Unit.VETTING: Role.VETTING_OFFICER,
                   Unit.OVERSIGHT: Role.IOPC_CASEWORKER}
+# Who an unacknowledged copy is escalated to, by the unit that missed it: a force's head of professional
+# standards for either force unit. The IOPC has no head of professional standards; its oversight unit's
+# copies (outcome outliers, which the IOPC may challenge by judicial review within CPR 54.5's time) go
+# to the IOPC's administrators, the accounts answerable for the IOPC's use of Forewarn (they set the
+# national alert rules and its webhooks). The appropriate authority is a force's statutory role (PRA 2002
+# s29), never the IOPC's, so it cannot be the IOPC's escalation point.
+ESCALATION_ROLE: dict[str, str] = {Unit.PROFESSIONAL_STANDARDS: Role.HEAD_OF_STANDARDS,
+                                   Unit.VETTING: Role.HEAD_OF_STANDARDS, Unit.OVERSIGHT: Role.ADMINISTRATOR}
+# Whose webhooks carry an escalation: the force's standards unit, or the IOPC's oversight unit.
+ESCALATION_ENDPOINT_UNIT: dict[str, str] = {Unit.PROFESSIONAL_STANDARDS: Unit.PROFESSIONAL_STANDARDS,
+                                            Unit.VETTING: Unit.PROFESSIONAL_STANDARDS,
+                                            Unit.OVERSIGHT: Unit.OVERSIGHT}
 # A force's units: employers and receiving forces are told in both (the IOPC's oversight unit only
 # reads outcome outliers, addressed to it by guidance.services).
 FORCE_UNITS = (Unit.PROFESSIONAL_STANDARDS, Unit.VETTING)
@@ -481,16 +493,32 @@ def units_for(actor) -> list[str]:
     return [unit for unit, roles in UNIT_ROLES.items() if actor.has_any_role(roles)]
 
 
+def escalated_units_for(actor) -> list[str]:
+    """The units whose escalated copies this actor reads, as the one escalated to (ESCALATION_ROLE)."""
+    if not permissions.is_signed_in(actor):
+        return []
+    return [unit for unit, role in ESCALATION_ROLE.items() if actor.has_any_role({role})]
+
+
 def inbox_q(actor) -> Q:
-    """The alert copies an actor may read: their organisation's, for their units; a head of
-    professional standards also reads every escalated copy of their force (any unit)."""
-    units = units_for(actor)
-    if not units or getattr(actor, "organisation_id", None) is None:
+    """The alert copies an actor may read: their organisation's, for their units; and every escalated
+    copy of their organisation's units escalated to them (a head of professional standards: either force
+    unit; an IOPC administrator: the oversight unit)."""
+    units, escalated = units_for(actor), escalated_units_for(actor)
+    if not (units or escalated) or getattr(actor, "organisation_id", None) is None:
         return Q(pk__in=[])
-    q = Q(organisation_id=actor.organisation_id, unit__in=units)
-    if actor.has_any_role({Role.HEAD_OF_STANDARDS}):
-        q |= Q(organisation_id=actor.organisation_id, escalated_at__isnull=False)
-    return q
+    return (Q(organisation_id=actor.organisation_id, unit__in=units)
+            | Q(organisation_id=actor.organisation_id, unit__in=escalated, escalated_at__isnull=False))
+
+
+def may_acknowledge(actor, recipient: AlertRecipient) -> bool:
+    """Whether the actor may acknowledge this copy: its unit's readers, or the one it was escalated to
+    (the same copies inbox_q lets them read; alert_acknowledge needs the copy in their inbox)."""
+    if recipient.acknowledged_at is not None or recipient.organisation_id != getattr(actor, "organisation_id", None):
+        return False
+    if actor.has_any_role(UNIT_ROLES[recipient.unit]):
+        return True
+    return recipient.escalated_at is not None and recipient.unit in escalated_units_for(actor)
 
 
 def alert_get_for_actor(*, actor, alert_id: int, for_update: bool = False) -> AlertRecipient:
@@ -516,7 +544,7 @@ def alert_read(*, actor, alert_id: int) -> AlertRecipient:
 
 
 def alert_acknowledge(*, actor, alert_id: int, note: str = "") -> AlertRecipient:
-    """Acknowledge one's unit's copy of an alert (stops the escalation clock)."""
+    """Acknowledge one's unit's copy of an alert, or one escalated to oneself (stops the escalation clock)."""
     from forewarn.audit.services import event_record
 
     permissions.require(actor, "register.alert.acknowledge")
@@ -536,8 +564,9 @@ def alert_acknowledge(*, actor, alert_id: int, note: str = "") -> AlertRecipient
 
 
 def alerts_escalate_overdue(*, now: dt.datetime | None = None) -> int:
-    """Escalate every copy not acknowledged by the end of its second working day to the force's
-    head of professional standards (e-mail, standards webhooks, and their inbox). Idempotent."""
+    """Escalate every copy not acknowledged by the end of its second working day: a force's copies to
+    its head of professional standards (e-mail, standards webhooks, and their inbox), the IOPC's to its
+    administrators (e-mail, oversight webhooks, and their inbox). Idempotent."""
     from forewarn.audit.services import event_record
 
     now = now or timezone.now()
@@ -547,9 +576,8 @@ def alerts_escalate_overdue(*, now: dt.datetime | None = None) -> int:
         overdue = list(AlertRecipient.objects.select_for_update()
                        .filter(acknowledged_at__isnull=True, escalated_at__isnull=True, acknowledge_by__lt=today)
                        .order_by("id"))
-        # To the head of professional standards, and the standards unit's webhooks, whichever unit missed it.
-        _queue(overdue, mail_role_of=lambda r: Role.HEAD_OF_STANDARDS,
-               endpoint_unit_of=lambda r: Unit.PROFESSIONAL_STANDARDS, purpose="escalation", now=now)
+        _queue(overdue, mail_role_of=lambda r: ESCALATION_ROLE[r.unit],
+               endpoint_unit_of=lambda r: ESCALATION_ENDPOINT_UNIT[r.unit], purpose="escalation", now=now)
         for recipient in overdue:
             recipient.escalated_at = now
             recipient.save(update_fields=["escalated_at"])

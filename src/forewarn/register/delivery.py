@@ -183,8 +183,11 @@ def email_for(message: OutboxMessage) -> EmailMessage:
     acknowledge_by = recipient.acknowledge_by.strftime("%d %B %Y").lstrip("0")
     if message.purpose == "escalation":
         subject = f"Forewarn: a register alert for your {unit_lower} has been escalated"
+        # The IOPC's oversight copies go to its administrators (register.alerts.ESCALATION_ROLE).
+        as_whom = ("an administrator of the IOPC" if recipient.unit == Unit.OVERSIGHT
+                   else "head of professional standards")
         opening = (f"A register alert for the {unit_lower} of {organisation} was not acknowledged by "
-                   f"{acknowledge_by}. It has been escalated to you as head of professional standards.")
+                   f"{acknowledge_by}. It has been escalated to you as {as_whom}.")
     else:
         subject = f"Forewarn: a register alert for your {unit_lower}"
         opening = (f"The {unit_lower} of {organisation} has a new alert in the national allegations "

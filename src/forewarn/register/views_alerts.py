@@ -29,8 +29,7 @@ def alert_detail(request, alert_id: int):
     recipient = alerts.alert_read(actor=request.user, alert_id=alert_id)
     return render(request, "register/alert_detail.html", {
         "recipient": recipient, "alert": recipient.alert,
-        "may_acknowledge": recipient.acknowledged_at is None and request.user.has_any_role(
-            alerts.UNIT_ROLES[recipient.unit])})
+        "may_acknowledge": alerts.may_acknowledge(request.user, recipient)})
 
 
 @requires("register.alert.acknowledge")

@@ -169,4 +169,5 @@ class Worker:
             self.report("Escalating overdue alerts failed (see the log); trying again in a minute.")
             return
         if escalated:
-            self.report(f"Escalated {escalated} unacknowledged alert(s) to heads of professional standards.")
+            self.report(f"Escalated {escalated} unacknowledged alert(s) to heads of professional standards "
+                        "(the IOPC's to its administrators).")
