@@ -203,3 +203,23 @@ def test_parallel_verification_finds_a_row_removed_at_a_range_boundary():
     result = chain_verify(workers=3, parallel_min=1)
     assert (result.ok, result.broken_at) == (False, first_of_second_range + 1)
     assert "removed" in result.problem
+
+
+def test_sealing_in_two_parts_gives_the_hash_of_the_whole_content():
+    """A bulk load computes each row's content after its prev_hash in worker processes and links the
+    hashes in order afterwards (`chain.content_after_prev_hash`, `chain.links`): the same hash as
+    `chain.digest` over the whole row, whatever the content, and data given as canonical text or as a value."""
+    rows = [{"occurred_at": dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC), "occurred_on": dt.date(2024, 5, 1),
+             "action": "case.open", "object_id": 7, "data": {"b": "ünïcode \"quoted\"\n", "a": [1, None]}},
+            {"occurred_at": "2024-05-01T09:30:00.000001+00:00", "occurred_on": "2024-05-01", "action": "read",
+             "data": chain.canonical_json({"a": 1}), "reason": "tab\there"}]
+    tails = [chain.content_after_prev_hash(dict(row)) for row in rows]
+    hashes = chain.links(tails, chain.GENESIS)
+    whole = [dict(row) for row in rows]
+    last = chain.seal(whole, chain.GENESIS)
+    assert hashes == [row["hash"] for row in whole] and last == hashes[-1]
+    prev = chain.GENESIS
+    for row, expected in zip(whole, hashes, strict=True):
+        assert chain.digest([prev if name == "prev_hash" else row[name] for name in chain.HASHED_FIELDS]) == expected
+        prev = expected
+    assert whole[1]["data"] == '{"a":1}'  # canonical text is kept as it is, not encoded again

@@ -83,7 +83,7 @@ def digest(values: list) -> str:
 
 # What an absent field is stored as (so it hashes the way it is stored).
 ROW_DEFAULTS = {name: "" for name in HASHED_FIELDS} | {
-    "kind": "change", "data": {}, "changes": {}, "actor_id": None, "organisation_id": None, "object_id": None,
+    "kind": "change", "data": "{}", "changes": "{}", "actor_id": None, "organisation_id": None, "object_id": None,
     "case_id": None,
 }
 
@@ -95,10 +95,43 @@ def seal(rows: Iterable[dict], prev_hash: str) -> str:
     `data` and `changes` are replaced by their canonical JSON text, the form the columns store: write
     them as they are (COPY, bulk_create or create)."""
     for row in rows:
-        complete(row)
+        tail = content_after_prev_hash(row)
         row["prev_hash"] = prev_hash
-        prev_hash = row["hash"] = digest([row[name] for name in HASHED_FIELDS])
+        prev_hash = row["hash"] = link(prev_hash, tail)
     return prev_hash
+
+
+# The canonical content opens with the prev_hash, always 64 hex digits (nothing to escape):
+# '["<prev_hash>", '. Everything after that is known before the chain reaches the row.
+_HEAD = '["%s", '
+_TAIL_FROM = len(_HEAD % GENESIS)
+
+
+def content_after_prev_hash(row: dict) -> str:
+    """Complete a row (as `complete`) and return its canonical content after the prev_hash.
+
+    The part of sealing that does not depend on the chain: a bulk load computes it for many rows in
+    worker processes, and only `link` runs in chain order.
+    """
+    complete(row)
+    values = [row[name] for name in HASHED_FIELDS]
+    values[0] = GENESIS
+    return canonical_content(values)[_TAIL_FROM:]
+
+
+def link(prev_hash: str, tail: str) -> str:
+    """The hash of the row whose content after its prev_hash is `tail`, chained after `prev_hash`
+    (equal to `digest` of its values with that prev_hash)."""
+    return _sha256((_HEAD % prev_hash + tail).encode()).hexdigest()
+
+
+def links(tails: Iterable[str], prev_hash: str) -> list[str]:
+    """The hashes of rows with these tails, chained in order after `prev_hash`."""
+    hashes = []
+    for tail in tails:
+        prev_hash = _sha256((_HEAD % prev_hash + tail).encode()).hexdigest()
+        hashes.append(prev_hash)
+    return hashes
 
 
 def complete_all(rows: list[dict]) -> list[dict]:
@@ -108,12 +141,16 @@ def complete_all(rows: list[dict]) -> list[dict]:
 
 
 def complete(row: dict) -> dict:
-    """Fill a row's absent fields with what they are stored as, and its JSON as canonical text."""
+    """Fill a row's absent fields with what they are stored as, and its JSON as canonical text.
+
+    `data` and `changes` given as text are taken as canonical text already (as `canonical_content`
+    takes them): a bulk load encodes a value it repeats once, not once per row."""
     for name, default in ROW_DEFAULTS.items():
         if name not in row:
             row[name] = default
-    row["data"] = canonical_json(row["data"])
-    row["changes"] = canonical_json(row["changes"])
+    for name in ("data", "changes"):
+        if not isinstance(row[name], str):
+            row[name] = canonical_json(row[name])
     return row
 
 

@@ -89,7 +89,7 @@ class _JsonText:
         return text
 
 
-class _Memo(dict):
+class Memo(dict):
     """A formatter's memo for values that repeat (a load's one timestamp): str() once each."""
 
     def __init__(self, fn):
@@ -171,7 +171,7 @@ def _compile(fields: list[models.Field], suffix: str, *, keyed: bool, escaping: 
             text = f"(N if {value} is None else {text})"
         parts.append("{" + text + "}")
     source = 'def format(r):\n    return f"' + "\\t".join(parts) + '{S}\\n"\n'
-    namespace = {"J": _JsonText(), "T": _Memo(str), "E": escape, "N": NULL, "S": suffix}
+    namespace = {"J": _JsonText(), "T": Memo(str), "E": escape, "N": NULL, "S": suffix}
     exec(compile(source, f"<copy format {len(fields)} fields>", "exec"), namespace)  # noqa: S102 - our own source
     return namespace["format"]
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from math import log
 
-from forewarn.audit.chain import HASHED_FIELDS, seal
+from forewarn.audit.chain import GENESIS, HASHED_FIELDS, canonical_json, content_after_prev_hash, links
 from forewarn.audit.models import Event
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
 from forewarn.cases.models import (
@@ -46,7 +46,7 @@ from forewarn.core.clocks import CLOCK_RULES, ClockKind
 from forewarn.core.lifecycle import ClockStart, Machine
 from forewarn.core.models import Clock
 from forewarn.core.regimes import Regime, regime_for
-from forewarn.demo.bulk import Ids, Table, Writer, check_pool, on_postgresql
+from forewarn.demo.bulk import Ids, Memo, Table, Writer, check_pool, on_postgresql
 from forewarn.demo.workforce import NamePool, Workforce
 from forewarn.organisations.models import Organisation, ReferenceCounter
 from forewarn.workforce.models import RoleType
@@ -233,7 +233,8 @@ ALLEGATION_FIELDS = ("id", "case_id", "number", "category", "subcategory", "stan
 SUBJECT_FIELDS = ("id", "case_id", "allegation_id", "person_id", "name_as_given", "rank_as_given", "number_as_given",
                   "station_as_given", "description_as_given", "status", "status_since", "severity", "criminal_status",
                   "version", "notice_served_on")
-EVENT_FIELDS = ("id", *HASHED_FIELDS, "hash")
+# prev_hash and hash first: a worker formats the rest of each line before the chain reaches it.
+EVENT_FIELDS = ("prev_hash", "hash", "id", *HASHED_FIELDS[1:])
 MODELS = (Case, Party, Clock, Allegation, SubjectAllegation, Event)
 # Cases per chunk. Each chunk has its own seeds, so the data depend on the seed and this size, never
 # on how many processes generate them. Changing it changes the generated data.
@@ -260,13 +261,38 @@ class ChunkPlan:
 
 @dataclass
 class ChunkRows:
-    """A generated chunk: per table, COPY text (PostgreSQL) or rows; events as rows, to be sealed in order."""
+    """A generated chunk: per table, COPY text (PostgreSQL) or rows; its audit events, to be sealed in order."""
 
     index: int
     cases: int
     allegations: int
     tables: dict[type, tuple[bytes | list, int]]  # model -> (COPY text or rows, row count)
-    events: list[tuple]
+    events: UnsealedEvents
+
+
+@dataclass
+class UnsealedEvents:
+    """A chunk's audit events, complete but for their place on the hash chain.
+
+    Everything that does not depend on the chain (the canonical content after the prev_hash, and the
+    COPY line after the prev_hash and hash columns) is computed where the chunk is generated, in a
+    worker process; `sealed` only hashes along the chain, which must run in order in one process.
+    """
+
+    tails: list[str]  # audit.chain.content_after_prev_hash of each event
+    rows: list[dict] | None = None  # the events as rows (no COPY: SQLite)
+    lines: list[str] | None = None  # each event's COPY line after "prev_hash\thash\t" (PostgreSQL)
+
+    def sealed(self, prev_hash: str) -> tuple[bytes | list[dict], str]:
+        """The events chained after `prev_hash`, as COPY text or rows, and the last hash."""
+        hashes = links(self.tails, prev_hash)
+        prevs = [prev_hash, *hashes[:-1]]
+        if self.lines is not None:
+            text = "".join([f"{p}\t{h}\t{line}\n" for p, h, line in zip(prevs, hashes, self.lines, strict=True)])
+            return text.encode(), hashes[-1] if hashes else prev_hash
+        for row, p, h in zip(self.rows, prevs, hashes, strict=True):
+            row["prev_hash"], row["hash"] = p, h
+        return self.rows, hashes[-1] if hashes else prev_hash
 
 
 class CaseloadContext:
@@ -432,19 +458,31 @@ class CaseloadContext:
                             (SubjectAllegation, subjects)):
             table = self.tables[model]
             tables[model] = (table.copy_text(rows).encode() if as_text else rows, len(rows))
-        return ChunkRows(plan.index, len(cases), len(allegations), tables, events)
+        return ChunkRows(plan.index, len(cases), len(allegations), tables, self.unsealed(events, as_text=as_text))
+
+    def unsealed(self, events: list[tuple], *, as_text: bool) -> UnsealedEvents:
+        rows = self.event_rows(events)
+        tails = [content_after_prev_hash(row) for row in rows]
+        if not as_text:
+            return UnsealedEvents(tails, rows=rows)
+        for row in rows:
+            row["prev_hash"] = row["hash"] = GENESIS  # placeholders, cut off below
+        skip = 2 * (len(GENESIS) + 1)
+        # COPY text escapes newlines inside values, so "\n" only ends lines.
+        return UnsealedEvents(tails, lines=[line[skip:] for line in self.tables[Event].copy_text(rows).split("\n")[:-1]])
 
     def event_rows(self, events: list[tuple]) -> list[dict]:
-        """Each case's `case.open` event, as the dict `audit.chain.seal` completes and hashes.
+        """Each case's `case.open` event, as the dict `audit.chain.content_after_prev_hash` completes.
 
         The times are given in the text form the chain hashes (which `chain.digest` takes as it is
-        and the columns parse), so sealing half a million events does not re-format one timestamp
-        half a million times.
+        and the columns parse), and `data` as its canonical text, so sealing half a million events
+        does not re-format one timestamp, or re-encode a handful of data values, half a million times.
         """
         now = self.now.astimezone(dt.UTC).isoformat(timespec="microseconds")
+        data = Memo(lambda key: canonical_json({"case_type": key[0], "regime": key[1], "generated": True}))
         return [{"id": event_id, "occurred_at": now, "occurred_on": came, "organisation_id": org_id,
                  "action": "case.open", "object_type": "cases.case", "object_id": case_id, "case_id": case_id,
-                 "to_state": first_state, "data": {"case_type": case_type, "regime": regime, "generated": True}}
+                 "to_state": first_state, "data": data[case_type, regime]}
                 for event_id, came, org_id, case_id, first_state, case_type, regime in events]
 
 
@@ -520,9 +558,11 @@ def generate_caseload(*, seed: int, names: NamePool, workforce: Workforce, n_cas
                         writer.copy(context.tables[model], rows, count)
                     else:
                         writer.rows(context.tables[model], rows)
-                events = context.event_rows(chunk.events)
-                head = seal(events, head)
-                writer.rows(events_table, events)
+                events, head = chunk.events.sealed(head)
+                if as_text:
+                    writer.copy(events_table, events, chunk.cases)
+                else:
+                    writer.rows(events_table, events)
                 result.cases += chunk.cases
                 result.allegations += chunk.allegations
                 if progress:
