@@ -87,7 +87,9 @@ class Case(VersionedModel):
         help_text="The force whose appropriate authority owns the case.",
         db_index=False,  # three composite indexes below lead with it
     )
-    reference = models.CharField(max_length=24, unique=True)
+    # Unique by a Meta constraint, not unique=True: on PostgreSQL that would add a second,
+    # varchar_pattern_ops index for LIKE that no query here uses (search is icontains, which cannot).
+    reference = models.CharField(max_length=24)
     case_type = models.CharField(max_length=32, choices=CaseType.choices)
     status = models.CharField(max_length=32, choices=CaseStatus.choices)  # indexed in Meta (no LIKE twin)
     status_since = models.DateField()
@@ -129,6 +131,7 @@ class Case(VersionedModel):
             # varchar_pattern_ops index for LIKE that no query here uses.
             models.Index(fields=["status"], name="case_status_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["reference"], name="case_reference_unique")]
 
     def __str__(self) -> str:
         return self.reference
