@@ -26,7 +26,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from math import log
 
-from forewarn.audit.chain import GENESIS, HASHED_FIELDS, canonical_json, content_after_prev_hash, links
+from forewarn.audit.chain import (
+    GENESIS,
+    HASHED_FIELDS,
+    canonical_json,
+    complete,
+    links,
+    stored_content_after_prev_hash,
+)
 from forewarn.audit.models import Event
 from forewarn.cases.lifecycle import CASE_MACHINE, SUBJECT_ALLEGATION_MACHINE
 from forewarn.cases.models import (
@@ -234,7 +241,7 @@ SUBJECT_FIELDS = ("id", "case_id", "allegation_id", "person_id", "name_as_given"
                   "station_as_given", "description_as_given", "status", "status_since", "severity", "criminal_status",
                   "version", "notice_served_on")
 # prev_hash and hash first: a worker formats the rest of each line before the chain reaches it.
-EVENT_FIELDS = ("prev_hash", "hash", "id", *HASHED_FIELDS[1:])
+EVENT_FIELDS = ("prev_hash", "hash", "id", *HASHED_FIELDS[1:])  # a row: [prev_hash, hash, id, *values[1:]]
 MODELS = (Case, Party, Clock, Allegation, SubjectAllegation, Event)
 # Cases per chunk. Each chunk has its own seeds, so the data depend on the seed and this size, never
 # on how many processes generate them. Changing it changes the generated data.
@@ -279,8 +286,8 @@ class UnsealedEvents:
     worker process; `sealed` only hashes along the chain, which must run in order in one process.
     """
 
-    tails: list[str]  # audit.chain.content_after_prev_hash of each event
-    rows: list[dict] | None = None  # the events as rows (no COPY: SQLite)
+    tails: list[str]  # audit.chain.stored_content_after_prev_hash of each event
+    rows: list[list] | None = None  # the events as rows in EVENT_FIELDS order (no COPY: SQLite)
     lines: list[str] | None = None  # each event's COPY line after "prev_hash\thash\t" (PostgreSQL)
 
     def sealed(self, prev_hash: str) -> tuple[bytes | list[dict], str]:
@@ -291,7 +298,7 @@ class UnsealedEvents:
             text = "".join([f"{p}\t{h}\t{line}\n" for p, h, line in zip(prevs, hashes, self.lines, strict=True)])
             return text.encode(), hashes[-1] if hashes else prev_hash
         for row, p, h in zip(self.rows, prevs, hashes, strict=True):
-            row["prev_hash"], row["hash"] = p, h
+            row[0], row[1] = p, h
         return self.rows, hashes[-1] if hashes else prev_hash
 
 
@@ -334,8 +341,13 @@ class CaseloadContext:
             Case: Table(Case, CASE_FIELDS, now=now), Party: Table(Party, PARTY_FIELDS, now=now),
             Clock: Table(Clock, CLOCK_FIELDS, now=now), Allegation: Table(Allegation, ALLEGATION_FIELDS, now=now),
             SubjectAllegation: Table(SubjectAllegation, SUBJECT_FIELDS, now=now),
-            Event: Table(Event, EVENT_FIELDS, now=now, keyed=True),
+            Event: Table(Event, EVENT_FIELDS, now=now),
         }
+        # The stored values every generated `case.open` event shares (HASHED_FIELDS order).
+        shared = complete({"occurred_at": now.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+                           "occurred_on": "", "action": "case.open", "object_type": "cases.case"})
+        self.event_base = [shared[name] for name in HASHED_FIELDS]
+        self.event_data = Memo(lambda key: canonical_json({"case_type": key[0], "regime": key[1], "generated": True}))
 
     def skeleton(self, index: int, size: int):
         """Each case's date, path, force, duration, allegation count and step reached.
@@ -461,29 +473,28 @@ class CaseloadContext:
         return ChunkRows(plan.index, len(cases), len(allegations), tables, self.unsealed(events, as_text=as_text))
 
     def unsealed(self, events: list[tuple], *, as_text: bool) -> UnsealedEvents:
-        rows = self.event_rows(events)
-        tails = [content_after_prev_hash(row) for row in rows]
+        """Each case's `case.open` event, ready to be sealed: its values in their stored text form.
+
+        The values that all the events share (the load's one timestamp, the defaults) are formatted
+        once, by `audit.chain.complete`, and `data` once per value, so preparing half a million events
+        does not re-format them half a million times.
+        """
+        base, data = self.event_base, self.event_data
+        on, org, obj, case, to, dat = (HASHED_FIELDS.index(name) for name in (
+            "occurred_on", "organisation_id", "object_id", "case_id", "to_state", "data"))
+        tails, rows = [], []
+        for event_id, came, org_id, case_id, first_state, case_type, regime in events:
+            values = base.copy()
+            values[on], values[org], values[obj], values[case] = came, org_id, case_id, case_id
+            values[to], values[dat] = first_state, data[case_type, regime]
+            tails.append(stored_content_after_prev_hash(values))
+            values[0] = event_id  # rows in EVENT_FIELDS order: prev_hash and hash (set when sealed), id, the rest
+            rows.append([GENESIS, GENESIS, *values])
         if not as_text:
             return UnsealedEvents(tails, rows=rows)
-        for row in rows:
-            row["prev_hash"] = row["hash"] = GENESIS  # placeholders, cut off below
-        skip = 2 * (len(GENESIS) + 1)
+        skip = 2 * (len(GENESIS) + 1)  # the placeholders and their tabs, cut off
         # COPY text escapes newlines inside values, so "\n" only ends lines.
         return UnsealedEvents(tails, lines=[line[skip:] for line in self.tables[Event].copy_text(rows).split("\n")[:-1]])
-
-    def event_rows(self, events: list[tuple]) -> list[dict]:
-        """Each case's `case.open` event, as the dict `audit.chain.content_after_prev_hash` completes.
-
-        The times are given in the text form the chain hashes (which `chain.digest` takes as it is
-        and the columns parse), and `data` as its canonical text, so sealing half a million events
-        does not re-format one timestamp, or re-encode a handful of data values, half a million times.
-        """
-        now = self.now.astimezone(dt.UTC).isoformat(timespec="microseconds")
-        data = Memo(lambda key: canonical_json({"case_type": key[0], "regime": key[1], "generated": True}))
-        return [{"id": event_id, "occurred_at": now, "occurred_on": came, "organisation_id": org_id,
-                 "action": "case.open", "object_type": "cases.case", "object_id": case_id, "case_id": case_id,
-                 "to_state": first_state, "data": data[case_type, regime]}
-                for event_id, came, org_id, case_id, first_state, case_type, regime in events]
 
 
 # The context of the load in progress, inherited by forked worker processes.
