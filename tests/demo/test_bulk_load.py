@@ -163,3 +163,19 @@ def test_a_failed_load_restores_the_schema(db):
         with bulk.indexes_deferred(LOADED):
             raise RuntimeError("generator failed")
     assert _schema() == before
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="indexes are rebuilt on PostgreSQL only")
+def test_a_rebuild_overlapping_other_work_raises_its_error_in_the_load(db):
+    """`generate` rebuilds the workforce's indexes in a thread while the cases are planned: a row
+    breaking a workforce constraint still fails the load, and the schema comes back whole."""
+    before = _schema()
+    planned = []
+    with pytest.raises(IntegrityError), transaction.atomic():
+        deferred = bulk.DeferredIndexes([RankHeld])
+        RankHeld.objects.create(appointment_id=987654321, rank="PC", start_date=TODAY)  # no such appointment
+        with bulk.overlapping(deferred.rebuild):
+            planned.append("planned")  # the block runs beside the rebuild
+    assert planned == ["planned"]
+    assert _schema() == before
+    assert not RankHeld.objects.filter(appointment_id=987654321).exists()

@@ -114,13 +114,15 @@ def generate(
         bulk.lock_tables(entities, mode="ACCESS EXCLUSIVE" if rebuild_indexes else "EXCLUSIVE")
         chain_head = chain_head_locked()
         bulk.lock_tables([Event], mode="ACCESS EXCLUSIVE" if rebuild_indexes else "EXCLUSIVE")
-        with bulk.indexes_deferred([*entities, Event], enabled=rebuild_indexes):
+        with bulk.indexes_deferred([*entities[3:], Event], enabled=rebuild_indexes):
+            workforce_indexes = bulk.DeferredIndexes(entities[:3], enabled=rebuild_indexes)
             workforce = generate_workforce(rng=rng, names=names, people=people, today=today, now=now,
                                            progress=(lambda n: progress("people", n, people)) if progress else None)
             stage("workforce")
+            # The workforce's indexes are rebuilt while the worker processes plan the cases.
             caseload = generate_caseload(
                 seed=seed, names=names, workforce=workforce, n_cases=n_cases, today=today, window=365 * years,
-                now=now, chain_head=chain_head, workers=workers,
+                now=now, chain_head=chain_head, workers=workers, while_planning=workforce_indexes.rebuild,
                 progress=(lambda n: progress("cases", n, n_cases)) if progress else None)
             stage("cases")
         stage("indexes")

@@ -53,7 +53,7 @@ from forewarn.core.clocks import CLOCK_RULES, ClockKind
 from forewarn.core.lifecycle import ClockStart, Machine
 from forewarn.core.models import Clock
 from forewarn.core.regimes import Regime, regime_for
-from forewarn.demo.bulk import Ids, Memo, Table, Writer, check_pool, on_postgresql
+from forewarn.demo.bulk import Ids, Memo, Table, Writer, check_pool, on_postgresql, overlapping
 from forewarn.demo.workforce import NamePool, Workforce
 from forewarn.organisations.models import Organisation, ReferenceCounter
 from forewarn.workforce.models import RoleType
@@ -337,6 +337,7 @@ class CaseloadContext:
         self.first_day = today.toordinal() - window - 21
         self.days = [dt.date.fromordinal(o) for o in range(self.first_day, today.toordinal() + 1)]
         self.regimes = [str(regime_for(day)) for day in self.days]
+        self.day_texts = [day.isoformat() for day in self.days]
         self.tables = {
             Case: Table(Case, CASE_FIELDS, now=now), Party: Table(Party, PARTY_FIELDS, now=now),
             Clock: Table(Clock, CLOCK_FIELDS, now=now), Allegation: Table(Allegation, ALLEGATION_FIELDS, now=now),
@@ -408,7 +409,8 @@ class CaseloadContext:
         """Generate the chunk's rows with ids from `first_ids` and reference numbers after `references`."""
         rng = random.Random(f"{self.seed}:cases:{plan.index}:detail")
         rand = rng.random
-        days, first_day, codes, full_name = self.days, self.first_day, self.codes, self.names.full_name
+        days, day_texts, first_day, codes = self.days, self.day_texts, self.first_day, self.codes
+        full_name = self.names.full_name
         categories, category_cum, category_total = self.categories, self.category_cum, self.category_cum[-1]
         standards, subcategories, descriptions = self.standards, self.subcategories, self.descriptions
         n_descriptions, n_contexts = len(descriptions), len(CONTEXTS)
@@ -462,7 +464,8 @@ class CaseloadContext:
                                  severity, "none", stage.subject_reached + 1, notice))
                 allegation_id += 1
                 subject_id += 1
-            events.append((event_id, came.isoformat(), org_id, case_id, path.states[0], path.case_type, regime))
+            events.append((event_id, day_texts[came_day - first_day], org_id, case_id, path.states[0], path.case_type,
+                           regime))
             case_id += 1
             event_id += 1
         tables = {}
@@ -533,13 +536,16 @@ class Caseload:
 
 
 def generate_caseload(*, seed: int, names: NamePool, workforce: Workforce, n_cases: int, today: dt.date,
-                      window: int, now: dt.datetime, chain_head: str, workers: int = 0, progress=None) -> Caseload:
+                      window: int, now: dt.datetime, chain_head: str, workers: int = 0, while_planning=None,
+                      progress=None) -> Caseload:
     """Generate and write `n_cases` cases (allegations, subjects, parties, clocks, `case.open` events).
 
     Cases are generated in chunks of CHUNK, each from seeds of its own, by `workers` forked
     processes (0: in this process). This process gives each chunk its ids, seals the chunks' audit
     events onto the hash chain from `chain_head` in id order, and writes everything. The caller
     holds the chain lock (`audit.services.chain_head_locked`) until the load commits.
+    `while_planning(raw_connection)`, if given, runs in a thread while the chunks are planned (which
+    needs no queries), before anything is written.
     """
     global _CONTEXT
     organisations = dict(Organisation.objects.filter(id__in=list(workforce.by_force)).values_list("id", "code"))
@@ -556,11 +562,12 @@ def generate_caseload(*, seed: int, names: NamePool, workforce: Workforce, n_cas
     try:
         # Row counts first, so that each chunk's ids and reference numbers follow the chunks before it.
         items = []
-        for plan in _ordered(_plan, chunks, pool, ahead=4 * workers):
-            items.append((plan, {model: ids[model].take(plan.counts[model]) for model in MODELS}, dict(references),
-                          as_text))
-            for key, n in plan.references.items():
-                references[key] = references.get(key, 0) + n
+        with overlapping(while_planning):
+            for plan in _ordered(_plan, chunks, pool, ahead=4 * workers):
+                items.append((plan, {model: ids[model].take(plan.counts[model]) for model in MODELS},
+                              dict(references), as_text))
+                for key, n in plan.references.items():
+                    references[key] = references.get(key, 0) + n
         events_table, head = context.tables[Event], chain_head
         with Writer() as writer:
             for chunk in _ordered(_build, items, pool, ahead=2 * workers):

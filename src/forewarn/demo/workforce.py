@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import random
+from bisect import bisect
 from dataclasses import dataclass, field
 
 from faker import Faker
@@ -78,9 +79,10 @@ class NamePool:
             check_pool(name, pool)
 
     def person(self, sex: str) -> tuple[str, str, str]:
-        given = self.rng.choice(self.female if sex == "F" else self.male)
-        middle = self.rng.choice(self.female if sex == "F" else self.male) if self.rng.random() < 0.4 else ""
-        return given, middle, self.rng.choice(self.family)
+        rand, pool, family = self.rng.random, self.female if sex == "F" else self.male, self.family
+        given = pool[int(rand() * len(pool))]
+        middle = pool[int(rand() * len(pool))] if rand() < 0.4 else ""
+        return given, middle, family[int(rand() * len(family))]
 
     def full_name(self, rand) -> str:
         """A given and family name drawn with `rand` (a `random.Random().random`)."""
@@ -89,8 +91,17 @@ class NamePool:
         return f"{given} {self.family[int(rand() * len(self.family))]}"
 
 
-def _cumulative(weights: dict) -> tuple[list, list]:
-    return list(weights), list(itertools.accumulate(weights.values()))
+def _picker(rand, weights: dict):
+    """A draw from `weights` (what random.choices does for one value, without its per-call overhead:
+    a national workforce makes half a million draws)."""
+    values, cum = list(weights), list(itertools.accumulate(weights.values()))
+    total = cum[-1]
+    return lambda: values[bisect(cum, rand() * total)]
+
+
+def _between(rand, low: int, high: int) -> int:
+    """An integer from low to high inclusive (random.randint, faster)."""
+    return low + int(rand() * (high - low + 1))
 
 
 PERSON_FIELDS = ("id", "given_name", "middle_names", "family_name", "date_of_birth", "sex", "version")
@@ -106,8 +117,11 @@ def generate_workforce(*, rng: random.Random, names: NamePool, people: int, toda
     forces = {o.code: o for o in Organisation.objects.filter(
         kind__in=[OrganisationKind.TERRITORIAL_FORCE, OrganisationKind.NATIONAL_FORCE])}
     weights = {code: w for code, w in FORCE_WEIGHTS.items() if code in forces}
-    codes, force_cum = _cumulative(weights)
+    codes = list(weights)
     total_weight = sum(weights.values())
+    rand = rng.random
+    pick_force, pick_role = _picker(rand, weights), _picker(rand, ROLE_WEIGHTS)
+    pick_rank, pick_leaving = _picker(rand, RANK_WEIGHTS), _picker(rand, LEAVING_WEIGHTS)
     numbers = {code: Appointment.objects.filter(organisation=forces[code]).count() for code in codes}
     # Each force's first officers generated are its chief officers (one CC, one DCC, ACCs by size),
     # where the force is large enough in this sample for that to be plausible.
@@ -118,9 +132,6 @@ def generate_workforce(*, rng: random.Random, names: NamePool, people: int, toda
         chiefs_left[code] = ([Rank.CHIEF_CONSTABLE, Rank.DEPUTY_CHIEF_CONSTABLE] + [Rank.ASSISTANT_CHIEF_CONSTABLE] * acc
                              if expected_officers >= 50 else [])
     result = Workforce(by_force={forces[c].id: [] for c in codes})
-    roles, role_cum = _cumulative(ROLE_WEIGHTS)
-    ranks, rank_cum = _cumulative(RANK_WEIGHTS)
-    leaving, leaving_cum = _cumulative(LEAVING_WEIGHTS)
     ids = {model: Ids(model) for model in (Person, Appointment, RankHeld)}
     person_ids, appointment_ids, rank_ids = ids[Person], ids[Appointment], ids[RankHeld]
     people_table = Table(Person, PERSON_FIELDS, now=now)
@@ -134,7 +145,7 @@ def generate_workforce(*, rng: random.Random, names: NamePool, people: int, toda
         org = forces[code]
         numbers[code] += 1
         number = f"{prefixes[role_type]}{100000 + numbers[code]}"
-        station = rng.choice(STATIONS)
+        station = STATIONS[int(rand() * len(STATIONS))]
         appointment_id = appointment_ids.take()
         sink.add(appointments_table, (appointment_id, person_id, org.id, role_type, number, start, end, reason,
                                       f"{station} ({code})"))
@@ -157,32 +168,32 @@ def generate_workforce(*, rng: random.Random, names: NamePool, people: int, toda
     with Writer() as writer:
         sink = Sink(writer)
         for n in range(people):
-            code = rng.choices(codes, cum_weights=force_cum)[0]
-            role_type = rng.choices(roles, cum_weights=role_cum)[0]
-            sex = "M" if rng.random() < (0.65 if role_type == RoleType.OFFICER else 0.4) else "F"
+            code = pick_force()
+            role_type = pick_role()
+            sex = "M" if rand() < (0.65 if role_type == RoleType.OFFICER else 0.4) else "F"
             given, middle, family = names.person(sex)
-            age_at_start = rng.randint(18, 45)
-            start = today - timedelta(days=rng.randint(30, 30 * 365))
-            dob = start - timedelta(days=age_at_start * 365 + rng.randint(0, 364))
+            age_at_start = _between(rand, 18, 45)
+            start = today - timedelta(days=_between(rand, 30, 30 * 365))
+            dob = start - timedelta(days=age_at_start * 365 + _between(rand, 0, 364))
             if role_type == RoleType.OFFICER:
                 pending = chiefs_left[code]
-                rank = pending.pop(0) if pending else rng.choices(ranks, cum_weights=rank_cum)[0]
+                rank = pending.pop(0) if pending else pick_rank()
             else:
                 rank = Rank.STAFF_GRADE if role_type == RoleType.STAFF else Rank.CONSTABLE
             person_id = person_ids.take()
             sink.add(people_table, (person_id, given, middle, family, dob, sex, 1))
             name = f"{given} {family}"
-            roll = rng.random()
+            roll = rand()
             served = (today - start).days
             if roll < TRANSFER_SHARE and served > 400:
-                moved = start + timedelta(days=rng.randint(180, served - 30))
-                other = rng.choices(codes, cum_weights=force_cum)[0]
+                moved = start + timedelta(days=_between(rand, 180, served - 30))
+                other = pick_force()
                 other = other if other != code else rng.choice([c for c in codes if c != code])
                 appoint(sink, person_id, code, role_type, rank, start, moved, EndReason.TRANSFERRED, name)
                 appoint(sink, person_id, other, role_type, rank, moved + timedelta(days=1), None, "", name)
             elif roll < TRANSFER_SHARE + LEAVER_SHARE and served > 60:
-                left = start + timedelta(days=rng.randint(30, served - 1))
-                reason = rng.choices(leaving, cum_weights=leaving_cum)[0]
+                left = start + timedelta(days=_between(rand, 30, served - 1))
+                reason = pick_leaving()
                 appoint(sink, person_id, code, role_type, rank, start, left, reason, name)
             else:
                 appoint(sink, person_id, code, role_type, rank, start, None, "", name)
