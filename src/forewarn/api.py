@@ -18,6 +18,7 @@ from forewarn.core.api import router as lifecycle_router
 from forewarn.core.errors import DomainError
 from forewarn.disclosure.api import router as disclosure_router
 from forewarn.documents.api import router as documents_router
+from forewarn.intelligence.api import router as intelligence_router
 from forewarn.linkage.api import router as linkage_router
 from forewarn.organisations.access import declare_in_openapi
 from forewarn.organisations.api import BearerToken
@@ -123,6 +124,7 @@ api.add_router("", register_lists_router)
 api.add_router("", register_webhooks_router)
 api.add_router("", linkage_router)
 api.add_router("", disclosure_router)
+api.add_router("", intelligence_router)
 # Last: its paths start with a parameter ('/{machine}/{obj_id}/actions') and must not shadow the others.
 api.add_router("", lifecycle_router)
 # Each operation's permission action (organisations.access.requires), as `x-permission` in the OpenAPI document.

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "forewarn.portal",
     "forewarn.register",
     "forewarn.linkage",
+    "forewarn.intelligence",
     "forewarn.disclosure",
     "forewarn.guidance",
     "forewarn.web",

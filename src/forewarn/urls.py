@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/", include("forewarn.register.urls")),
     path("identification/", include("forewarn.linkage.urls")),
     path("disclosure/", include("forewarn.disclosure.urls")),
+    path("intelligence/", include("forewarn.intelligence.urls")),
     # The public barred list: no sign-in (Police Act 1996 Part 4A; the College's searchable database).
     path("barred-list/", barred_list_public, name="barred-list"),
     path("", include("forewarn.documents.urls")),

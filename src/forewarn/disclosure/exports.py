@@ -17,6 +17,14 @@ CSV_COLUMNS = ("item", "record", "organisation", "date", "what", "status_or_outc
                "added_after_version", "no_longer_linked", "decision", "reason")
 
 
+def intelligence_what(facts: dict) -> str:
+    """An intelligence item in words: a sensitive one names only its force (material.intelligence_facts)."""
+    if facts.get("sensitive"):
+        return f"Sensitive intelligence held by {facts['organisation']['name']}: ask the owning force"
+    summary = "summary withheld (handling code C)" if facts.get("summary_withheld") else facts.get("summary", "")
+    return f"Intelligence ({facts.get('grading', '')}) about {facts.get('described_as', '')}: {summary}"
+
+
 def item_row(item: dict) -> dict:
     """One item of a schedule's content in words (the columns of the CSV and the PDF table)."""
     facts, source = item["facts"], item["source"]
@@ -43,6 +51,11 @@ def item_row(item: dict) -> dict:
         what = "Restricted case: ask the owning force" if facts.get("withheld") else \
             f"{facts.get('form', '')}: {facts.get('sanction_label', '')}"
         status, linked_by = facts.get("status", ""), ""
+    elif source == "intelligence":
+        record, org, date = facts.get("reference") or "(sensitive)", facts["organisation"]["code"], facts["received_on"]
+        what, status = intelligence_what(facts), facts.get("grading", "")
+        linked = facts.get("linked_by", {})
+        linked_by = linked.get("method", "") + (f" (p={linked['probability']})" if linked.get("probability") else "")
     else:
         record, org, date = f"{facts['kind']}", facts["organisation"]["code"], facts["decided_on"]
         what, status, linked_by = f"{facts['kind']}: {facts['basis']}", facts["status"], ""

@@ -4,7 +4,8 @@ Everything linked to the person in any force, whatever its outcome: complaints, 
 matters (through their allegations), including those not upheld, withdrawn, handled outside
 Schedule 3, restricted (listed as "ask the owning force": nothing is silently omitted), and those
 linked by identity resolution (with how the link was made); prior outcomes of proceedings; barred
-and advisory list entries. Each record becomes a `Material`: a stable key and a JSON snapshot of
+and advisory list entries; intelligence records of any force linked to the person (`intelligence`),
+with how each was linked. Each record becomes a `Material`: a stable key and a JSON snapshot of
 its facts. Contact details are never part of the facts: a schedule lists material, it does not
 carry anyone's address.
 """
@@ -14,14 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forewarn.cases.models import Party, SubjectAllegation
+from forewarn.intelligence.models import HandlingCode, IntelligenceRecord
 from forewarn.linkage.models import Identification, IdentificationStatus
 from forewarn.proceedings.models import Proceeding, ProceedingAllegation, Sanction
 from forewarn.register.entries import outcomes_for, subject_entry
 from forewarn.register.models import ListEntry
 
-# Intelligence records are not held in Forewarn (yet): a schedule says so rather than implying none exist.
-NOT_HELD = ("Intelligence records are not held in Forewarn: search the force's intelligence systems and "
-            "schedule what they hold separately.")
+# Said on every schedule (and its exports): what an intelligence item may not show, and why.
+INTELLIGENCE_NOTE = ("Intelligence records linked to the person are listed, whichever force holds them. A "
+                     "sensitive record is listed only as held by its force: ask that force. A record graded "
+                     "with handling code C (3x5x2) is listed with its grading and its summary withheld, unless "
+                     "the owning force decided its conditions allow disclosure.")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Material:
     subject_allegation_id: int | None = None
     proceeding_id: int | None = None
     list_entry_id: int | None = None
+    intelligence_record_id: int | None = None
 
 
 def _links(person_id: int) -> dict[int, dict]:
@@ -106,9 +111,42 @@ def _list_entries(person_id: int) -> list[Material]:
         for e in ListEntry.objects.filter(person_id=person_id).select_related("organisation").order_by("id")]
 
 
+def intelligence_facts(record: IntelligenceRecord) -> dict:
+    """An intelligence record as a schedule lists it, whoever reads the schedule.
+
+    A sensitive record never leaves its owning force: only that the force holds something, when it
+    received it, how it was linked and whom to ask (as a restricted case is listed). Otherwise the
+    3x5x2 grading and the subject as described are listed; the summary too, except under handling
+    code C, whose conditions the owning force sets: withheld unless it recorded that the conditions
+    allow disclosure (College of Policing APP Intelligence management, handling codes).
+    """
+    org = record.organisation
+    facts = {"organisation": {"code": org.code, "name": org.name}, "contact": org.standards_contact,
+             "received_on": record.received_on.isoformat(),
+             "linked_by": {"method": record.link_method, "method_label": record.get_link_method_display(),
+                           "probability": record.link_probability},
+             "sensitive": record.sensitive, "withheld": record.sensitive}
+    if record.sensitive:
+        return {**facts, "reference": ""}
+    withhold_summary = record.handling_code == HandlingCode.CONDITIONS and not record.summary_may_be_disclosed
+    return {**facts, "reference": record.reference, "grading": record.grading,
+            "source_evaluation": record.get_source_evaluation_display(),
+            "intelligence_assessment": record.get_intelligence_assessment_display(),
+            "handling_code": record.get_handling_code_display(),
+            "described_as": record.described_as, "summary_withheld": withhold_summary,
+            "summary": "" if withhold_summary else record.summary}
+
+
+def _intelligence(person_id: int) -> list[Material]:
+    return [Material(key=f"intelligence:{r.pk}", source="intelligence", intelligence_record_id=r.pk,
+                     facts=intelligence_facts(r))
+            for r in IntelligenceRecord.objects.filter(person_id=person_id).select_related("organisation")
+            .order_by("received_on", "id")]
+
+
 def material_for(person_id: int) -> list[Material]:
     """Every record linked to the person, oldest first within each kind."""
-    return [*_allegations(person_id), *_outcomes(person_id), *_list_entries(person_id)]
+    return [*_allegations(person_id), *_outcomes(person_id), *_list_entries(person_id), *_intelligence(person_id)]
 
 
 def published_facts(facts: dict, *, hide_restricted_parties: bool) -> dict:

@@ -57,6 +57,7 @@ class ItemSource(models.TextChoices):
     ALLEGATION = "allegation", "Complaint, conduct or DSI allegation"
     OUTCOME = "outcome", "Outcome of proceedings"
     LIST_ENTRY = "list_entry", "Barred or advisory list entry"
+    INTELLIGENCE = "intelligence", "Intelligence record"
 
 
 class Decision(models.TextChoices):
@@ -78,6 +79,8 @@ class ScheduleItem(TimestampedModel):
                                    related_name="+")
     list_entry = models.ForeignKey("register.ListEntry", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
+    intelligence_record = models.ForeignKey("intelligence.IntelligenceRecord", null=True, blank=True,
+                                            on_delete=models.PROTECT, related_name="+")
     facts = models.JSONField(help_text="What the record is, as scheduled (refreshed while undecided).")
     added_after_version = models.PositiveIntegerField(
         default=0, help_text="The version served before this item appeared (0: on the schedule from the start).")

@@ -11,7 +11,8 @@
   who, when and to whom; the hash is also in the hash-chained audit event. `schedule_verify` (and
   `forewarn disclosure verify`) recomputes it.
 - **Continuing duty**: when new material is linked to the person after a schedule was served — a new
-  complaint, a link accepted by review, a record from another force, an outcome, a list entry —
+  complaint, a link accepted by review, a record from another force, an outcome, a list entry, an
+  intelligence record of any force —
   every open schedule for that person gets the item (awaiting a decision) and a drift notice for its
   disclosure officer (`drift_for_event`, called for every audit event in the change's transaction).
   A schedule cannot be served or completed while any item awaits a decision.
@@ -30,7 +31,7 @@ from forewarn.cases.models import Case
 from forewarn.cases.selectors import case_get_for_actor
 from forewarn.core.errors import GuardFailed, NotFound, ValidationFailed
 from forewarn.core.validation import clean_choice, clean_text
-from forewarn.disclosure.material import NOT_HELD, material_for, published_facts
+from forewarn.disclosure.material import INTELLIGENCE_NOTE, material_for, published_facts
 from forewarn.disclosure.models import (
     Decision,
     DriftNotice,
@@ -44,7 +45,8 @@ from forewarn.organisations import permissions
 from forewarn.organisations.models import User
 from forewarn.proceedings.models import Challenge, ChallengeRoute, Proceeding, ProceedingForm
 
-CONTENT_VERSION = 1
+# 2: intelligence items, and `intelligence_note` in place of the old "not held" statement.
+CONTENT_VERSION = 2
 # Decisions that must say why (the officer's reasons are part of what is served).
 REASONED = frozenset({Decision.NOT_RELEVANT, Decision.WITHHELD})
 CHALLENGE_KINDS = {ChallengeRoute.MEETING_APPEAL: ProceedingKind.APPEAL,
@@ -154,7 +156,8 @@ def _add_material(schedule: Schedule) -> list[ScheduleItem]:
     existing = {i.key: i for i in schedule.items.all()}
     new = [ScheduleItem(schedule=schedule, key=m.key, source=m.source, facts=m.facts,
                         subject_allegation_id=m.subject_allegation_id, proceeding_id=m.proceeding_id,
-                        list_entry_id=m.list_entry_id, added_after_version=schedule.served_version)
+                        list_entry_id=m.list_entry_id, intelligence_record_id=m.intelligence_record_id,
+                        added_after_version=schedule.served_version)
            for key, m in material.items() if key not in existing]
     ScheduleItem.objects.bulk_create(new)
     changed = []
@@ -231,7 +234,7 @@ def schedule_content(schedule: Schedule, *, number: int | None, served_by: User 
         "served": ({"by": served_by.get_full_name() or served_by.username, "by_user_id": served_by.pk,
                     "at": served_at.isoformat(timespec="seconds"), "to": served_to} if served_by else None),
         "disclosure_officer": schedule.disclosure_officer.get_full_name() or schedule.disclosure_officer.username,
-        "not_held": NOT_HELD,
+        "intelligence_note": INTELLIGENCE_NOTE,
         "items": [{"key": i.key, "source": i.source, "added_after_version": i.added_after_version,
                    "no_longer_linked": i.no_longer_linked, "decision": i.decision, "reason": i.reason,
                    "facts": published_facts(i.facts, hide_restricted_parties=True)}
@@ -326,6 +329,10 @@ DRIFT_ACTIONS = {
     "list_entry.open": lambda obj, event: obj.person_id,
     "list_entry.list": lambda obj, event: obj.person_id,
     "list_entry.remove": lambda obj, event: obj.person_id,
+    # Intelligence (any force's) linked to the person, or unlinked from them (intelligence.services).
+    "intelligence.record": lambda obj, event: obj.person_id,
+    "intelligence.link": lambda obj, event: obj.person_id,
+    "intelligence.unlink": lambda obj, event: event.data.get("person_id"),
 }
 
 

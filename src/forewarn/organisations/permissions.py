@@ -168,6 +168,14 @@ ACTIONS: dict[str, Rule] = _table(
          "Read a disclosure schedule and its served versions; export them (redacted)"),
     Rule("disclosure.schedule.decide", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS, Role.IOPC_CASEWORKER},
          Scope.CASE, "As the named disclosure officer: decide on each item, serve (seal) and complete"),
+    # Intelligence records (issue #6 §1): the owning force's professional standards and casework staff
+    # only; other forces learn a record exists only through a disclosure schedule about the person.
+    Rule("intelligence.record", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.ORGANISATION,
+         "Record an intelligence report about an officer (3x5x2 graded) for one's own force"),
+    Rule("intelligence.read", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.ORGANISATION,
+         "Read one's own force's intelligence records"),
+    Rule("intelligence.link", FORCE_CASEWORK | {Role.HEAD_OF_STANDARDS}, Scope.ORGANISATION,
+         "Link one's own force's intelligence record to a person in the register, or undo the link"),
     Rule("case.report_progress", FORCE_CASEWORK | {Role.INVESTIGATOR, Role.IOPC_CASEWORKER}, Scope.CASE,
          "Record an investigation progress report (Conduct Regs 2020 reg 19)"),
     Rule("case.restrict", RESTRICTION_MANAGERS, Scope.CASE,
