@@ -261,6 +261,16 @@ def _schedule(world: World):
     return found
 
 
+def _intelligence(world: World):
+    """An intelligence record held by the world's force (intelligence: the owning force's staff only)."""
+    from forewarn.intelligence.models import IntelligenceRecord
+
+    return IntelligenceRecord.objects.get_or_create(
+        organisation_id=world.case.organisation_id, reference="MATRIX/1",
+        defaults={"received_on": dt.date(2024, 3, 1), "source_evaluation": "2", "intelligence_assessment": "B",
+                  "handling_code": "P", "summary": "Matrix report.", "name_as_given": "Matrix Officer"})[0]
+
+
 def _register_records(world: World) -> dict[str, int]:
     """The world's force's vetting application and check for the person, and a request from another
     force (Surrey) for the world's case file (register.checks, register.disclosures)."""
@@ -286,7 +296,7 @@ def fill(endpoint: Endpoint, world: World, variant: dict[str, Any]) -> dict[str,
               "document_id": world.document.pk, "list_entry_id": _list_entry(world).pk, "alert_id": world.alert.pk,
               "webhook_id": _webhook_endpoint(world).pk, **_register_records(world),
               "identification_id": _identification(world).pk, "organisation_id": world.case.organisation_id,
-              "schedule_id": _schedule(world).pk, "item_id": _schedule(world).items.first().pk,
+              "schedule_id": _schedule(world).pk, "intelligence_id": _intelligence(world).pk, "item_id": _schedule(world).items.first().pk,
               # The user under a parent: the seat on a panel, or the person named on a case.
               "user_id": world.seated_user.pk if "proceeding_id" in endpoint.params else world.named_user.pk,
               **variant}
@@ -351,6 +361,11 @@ def api_body(endpoint: Endpoint, world: World) -> tuple[str, Any] | None:
         ("POST", "/api/identifications/{identification_id}/none"): {"reason": "Matrix."},
         ("PUT", "/api/organisations/{organisation_id}/match-thresholds"): {"auto_link": 0.99, "review": 0.3},
         ("POST", "/api/proceedings/{proceeding_id}/guidance"): {"culpability": 3, "harm": 3},
+        ("POST", "/api/intelligence"): {"reference": "MATRIX/2", "received_on": on, "source_evaluation": "1",
+                                        "intelligence_assessment": "A", "handling_code": "P",
+                                        "summary": "Matrix report.", "person_id": world.person.pk},
+        ("POST", "/api/intelligence/{intelligence_id}/link"): {"person_id": world.person.pk},
+        ("POST", "/api/intelligence/{intelligence_id}/unlink"): {"reason": "Matrix."},
     }
     multipart = {
         ("POST", "/api/cases/{case_id}/documents"): {
