@@ -8,7 +8,8 @@
    a real run, where they can still chain people together) but are left out of the scores.
 2. FEBRL4 (`shared/data/febrl/dataset4a.csv` + `dataset4b.csv`): link; truth is the `rec-N` part of rec_id.
 3. Splink's synthetic historical figures (`historical_figures_with_errors_50k.parquet`): dedupe; truth
-   `cluster`.
+   `cluster`. Mapped: first name, surname, date of birth, postcode, sex and place of birth (not occupation,
+   which has no canonical field).
 
 Each input goes through the same path as `forewarn link dedupe/wash`: columns mapped onto canonical
 fields, `linkage.inputs.input_normalise`, then `linkage.model` (settings, training, prediction,
@@ -177,12 +178,12 @@ def historical_input(workdir: Path) -> tuple[Path, dict[str, str], dict[str, str
 
     from forewarn.linkage import normalise
 
-    rows = duckdb.sql(f"select unique_id, cluster, first_name, surname, dob, postcode_fake, gender "
+    rows = duckdb.sql(f"select unique_id, cluster, first_name, surname, dob, postcode_fake, gender, birth_place "
                       f"from read_parquet('{HISTORICAL}')").fetchall()
     gold = {str(r[0]): str(r[1]) for r in rows}
     frame = workdir / "historical.frame.csv"
     out = []
-    for unique_id, _cluster, first, surname, dob, postcode, gender in rows:
+    for unique_id, _cluster, first, surname, dob, postcode, gender, birth_place in rows:
         record = dict.fromkeys(normalise.FRAME_COLUMNS)
         record["unique_id"] = str(unique_id)
         record["given_name"] = normalise.name(first or "")
@@ -195,6 +196,7 @@ def historical_input(workdir: Path) -> tuple[Path, dict[str, str], dict[str, str
         record["birth_year"] = int(dob[:4]) if dob[:4].isdigit() else None
         record["postcode"] = normalise.postcode(postcode or "")
         record["sex"] = normalise.sex(gender or "")[0]
+        record["birth_place"] = normalise.place(birth_place or "")
         out.append([record[c] for c in normalise.FRAME_COLUMNS])
     _write_csv(frame, list(normalise.FRAME_COLUMNS), out)
     fields = {column for i, column in enumerate(normalise.FRAME_COLUMNS)

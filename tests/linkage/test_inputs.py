@@ -143,7 +143,7 @@ def test_normalised_frame(tmp_path):
     assert rows[0] == {
         "unique_id": "21565", "given_name": "morwenna", "middle_name": "jane", "family_name": "tresize",
         "suffix": "", "full_name": "morwenna jane tresize", "birth_date": "1984-07-04", "birth_year": "1984",
-        "sex": "", "postcode": "SW1A 1AA", "organisation": "kent police", "badge_number": "417", "rank": "",
+        "sex": "", "postcode": "SW1A 1AA", "birth_place": "", "organisation": "kent police", "badge_number": "417", "rank": "",
         "start_date": "", "end_date": "",
     }
     assert rows[1]["given_name"] == rows[1]["family_name"] == rows[1]["full_name"] == ""
@@ -201,10 +201,11 @@ TRICKY = {
     "Postcode": ["sw1a1aa", "", "pl1 2ab", "90210"],
     "Joined": ["", "04/09/2006", "2030-01-01", "01/01/1899"],
     "Left": ["", "2030-01-01", "01/02/2020"],
+    "Born": ["", "Bristol, City of", "West Devon", "unknown", "Stoke-on-Trent"],
 }
 TRICKY_MAP = ("full_name=Name,given_name=Forename,family_name=Surname,suffix=Suffix,birth_date=DOB,"
               "birth_year=YOB,sex=Gender,organisation=Force,badge_number=Collar,rank=Rank,postcode=Postcode,"
-              "start_date=Joined,end_date=Left")
+              "start_date=Joined,end_date=Left,birth_place=Born")
 
 
 def _tricky_file(path: Path, rows: int, seed: int, bom: bool = False) -> Path:
@@ -249,3 +250,13 @@ def test_files_the_bulk_reader_leaves_to_the_line_reader(tmp_path, body):
     spec = _spec(_file(tmp_path, body))
     assert inputs._bulk_normalise(spec=spec, frame_path=tmp_path / "frame.csv", source_dataset=None,
                                   today=TODAY, progress=None) is None
+
+
+def test_place_of_birth_is_normalised_by_both_readers(tmp_path):
+    path = _tricky_file(tmp_path / "tricky.csv", 60, 4)
+    spec = _spec(path, TRICKY_MAP, date_format="%d/%m/%Y")
+    frame = input_normalise(spec=spec, frame_path=tmp_path / "bulk.csv", today=TODAY)
+    with frame.frame_path.open(newline="") as handle:
+        places = {row["birth_place"] for row in csv.DictReader(handle)}
+    assert places == {"", "bristol", "west devon", "stoke on trent"}  # "unknown" is missing, as "" is
+    assert "birth_place" in frame.fields

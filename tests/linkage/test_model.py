@@ -297,3 +297,48 @@ def test_names_compare_short_forms_and_a_lone_family_name():
     assert _gamma(fields, "given_name", alone, full) == "missing (only a family name given)"
     rules = " ".join(rule["blocking_rule"] for rule in _settings_dict(fields)["blocking_rules_to_generate_predictions"])
     assert "family_name is null" in rules.replace('"', "")
+
+
+def test_place_of_birth_compares_places_named_at_different_scales():
+    fields = {"given_name", "family_name", "birth_year", "birth_place"}
+
+    def level(left, right):
+        return _gamma(fields, "birth_place", {"birth_place": left}, {"birth_place": right})
+
+    assert level("bristol", "bristol") == "exact"
+    assert level("west devon", "devon") == "one within the other"
+    assert level("edinburgh", "city of edinburgh") == "one within the other"
+    assert level("stoke on trent", "stoke upon trent") == "nearly the same"
+    assert level("london", "westminster") == "differs"
+    # Words, not letters: "ely" is not inside "bromley".
+    assert level("ely", "bromley") == "differs"
+    assert level(None, "devon") != "exact"
+    rules = " ".join(rule["blocking_rule"] for rule in _settings_dict(fields)["blocking_rules_to_generate_predictions"])
+    assert "birth_place" in rules
+    # No rule blocks on the place of birth alone: every one is narrowed by a second key.
+    for rule in _settings_dict(fields)["blocking_rules_to_generate_predictions"]:
+        if "birth_place" in rule["blocking_rule"]:
+            assert rule["blocking_rule"].count(" AND ") >= 1, rule["blocking_rule"]
+    without = _settings_dict({"given_name", "family_name", "birth_year"})
+    assert "birth_place" not in json.dumps(without)
+
+
+def test_given_names_compare_nicknames_that_are_not_the_start_of_the_name():
+    fields = {"given_name", "family_name", "birth_year"}
+
+    def level(left, right):
+        return _gamma(fields, "given_name", {"given_name": left, "family_name": "hal"},
+                      {"given_name": right, "family_name": "hal"})
+
+    assert level("bob", "robert") == "a short form of the same name"
+    assert level("margaret", "peggy") == "a short form of the same name"
+    assert level("bob", "robby") == "a short form of the same name"  # two short forms of one name
+    assert level("chris", "christopher") == "one is the start of the other"
+    assert level("bob", "margaret") == "differs"
+
+
+def test_training_calibrates_the_prior_to_the_matches_the_model_expects(career_model):
+    prior = career_model._settings_obj._probability_two_random_records_match
+    records = len(_workforce())
+    expected = sum(row["match_probability"] for row in career_model.inference.predict().as_record_list())
+    assert expected / (records * (records - 1) / 2) == pytest.approx(prior, rel=0.01)

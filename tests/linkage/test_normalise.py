@@ -124,3 +124,16 @@ def test_split_full_name_keeps_words(words):
     kept = " ".join(parts).split()
     # Every word kept comes from the input; nothing is invented.
     assert set(kept) <= {normalise.text(w) for w in words}
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("Bristol, City of", "bristol"),
+    ("Kingston upon Hull, City of", "kingston upon hull"),
+    ("  West  Devon ", "west devon"),
+    ("Stoke-on-Trent", "stoke on trent"),
+    ("City of Edinburgh", "city of edinburgh"),
+    ("Unknown", None),
+    ("", None),
+])
+def test_place_of_birth(raw, expected):
+    assert normalise.place(raw) == expected

@@ -199,6 +199,8 @@ class _Reader:
             out["badge_number"] = normalise.badge_number(self.cell(cells, "badge_number"))
         if "postcode" in mapping:
             out["postcode"] = normalise.postcode(self.cell(cells, "postcode"))
+        if "birth_place" in mapping:
+            out["birth_place"] = normalise.place(self.cell(cells, "birth_place"))
         if "sex" in mapping:
             out["sex"], recognised = normalise.sex(self.cell(cells, "sex"))
             if not recognised:
@@ -446,6 +448,8 @@ class _Bulk:
             out["badge_number"] = cells["badge_number"].map(normalise.badge_number)
         if "postcode" in cells:
             out["postcode"] = cells["postcode"].map(normalise.postcode)
+        if "birth_place" in cells:
+            out["birth_place"] = cells["birth_place"].map(normalise.place)
         if "sex" in cells:
 
             def sex(value: str) -> tuple[str | None, str | None]:

@@ -3,7 +3,7 @@
 The decision, agreed with the model (linkage/model.py) and binding on both sides:
 
 - Canonical fields: given_name, middle_name, family_name, suffix, full_name, birth_date, birth_year, sex,
-  postcode, organisation, badge_number, rank, start_date, end_date; plus unique_id (string) and, for a
+  postcode, birth_place, organisation, badge_number, rank, start_date, end_date; plus unique_id (string) and, for a
   link job, source_dataset. Missing is None (NULL in DuckDB/Spark), never "" or "unknown".
 - Text (names, suffix, organisation, rank): lower-case, ASCII-folded (unidecode: "Zoë Ørsted" -> "zoe
   orsted"), apostrophes and full stops dropped ("O'Brien" -> "obrien", "St. John" -> "st john"), any
@@ -17,6 +17,9 @@ The decision, agreed with the model (linkage/model.py) and binding on both sides
   ("00457" -> "457": forces pad collar numbers to different widths).
 - postcode: upper-case; a UK postcode gets one space before its inward code ("sw1a1aa" -> "SW1A 1AA", so
   the district is the part before the space); any other postcode loses its spaces.
+- birth_place: as text; the ONS form of a local authority's name ("Bristol, City of") is the place alone
+  ("bristol"); placeholders ("unknown", "n/a") are missing. Police nominal records (the PNC among them)
+  hold a place of birth, and it separates namesakes that names and a date of birth cannot.
 - sex: "M" or "F"; anything meaning unknown is None. An unrecognised value is implausible (warned).
 - Dates: ISO date strings "YYYY-MM-DD" (birth_date, start_date, end_date); birth_year an int. A
   birth_date fills birth_year when the year is absent.
@@ -37,7 +40,7 @@ from unidecode import unidecode
 
 CANONICAL_FIELDS = (
     "given_name", "middle_name", "family_name", "suffix", "full_name",
-    "birth_date", "birth_year", "sex", "postcode", "organisation", "badge_number", "rank",
+    "birth_date", "birth_year", "sex", "postcode", "birth_place", "organisation", "badge_number", "rank",
     "start_date", "end_date",
 )
 DATE_FIELDS = ("birth_date", "start_date", "end_date")
@@ -172,6 +175,18 @@ def postcode(raw: str) -> str | None:
     value = re.sub(r"[^A-Z0-9]", "", unidecode(raw).upper())
     match = _UK_POSTCODE.match(value)
     return f"{match.group(1)} {match.group(2)}" if match else value or None
+
+
+# The Office for National Statistics names some local authorities "Bristol, City of" or "Herefordshire,
+# County of"; the place is the part before the comma.
+_ONS_SUFFIX = re.compile(r",\s*(city|county) of\s*$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=200_000)
+def place(raw: str) -> str | None:
+    """A place of birth: text(), with the ONS form "Bristol, City of" as "bristol"; placeholders missing."""
+    value = text(_ONS_SUFFIX.sub("", raw))
+    return None if value is None or value in PLACEHOLDER_NAMES else value
 
 
 def sex(raw: str) -> tuple[str | None, bool]:
