@@ -14,16 +14,7 @@ from forewarn.disclosure import exports, services
 from forewarn.disclosure.models import Decision, ProceedingKind
 from forewarn.organisations.access import requires
 from forewarn.proceedings.models import Challenge, Proceeding
-
-
-def _done(request, call, success: str) -> bool:
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
+from forewarn.web.forms import run_with_message
 
 
 def _number(value: str) -> int | None:
@@ -69,7 +60,7 @@ def schedule_detail(request, schedule_id: int):
 @requires("disclosure.schedule.decide")
 @require_POST
 def item_decide(request, schedule_id: int, item_id: int):
-    _done(request, lambda: services.item_decide(actor=request.user, schedule_id=schedule_id, item_id=item_id,
+    run_with_message(request, lambda: services.item_decide(actor=request.user, schedule_id=schedule_id, item_id=item_id,
                                                 decision=request.POST.get("decision", ""),
                                                 reason=request.POST.get("reason", "")), "Decision recorded.")
     return redirect("disclosure:schedule", schedule_id=schedule_id)
@@ -78,7 +69,7 @@ def item_decide(request, schedule_id: int, item_id: int):
 @requires("disclosure.schedule.decide")
 @require_POST
 def schedule_serve(request, schedule_id: int):
-    _done(request, lambda: services.schedule_serve(actor=request.user, schedule_id=schedule_id,
+    run_with_message(request, lambda: services.schedule_serve(actor=request.user, schedule_id=schedule_id,
                                                    served_to=request.POST.get("served_to", "")),
           "Schedule served: this version is sealed.")
     return redirect("disclosure:schedule", schedule_id=schedule_id)
@@ -87,7 +78,7 @@ def schedule_serve(request, schedule_id: int):
 @requires("disclosure.schedule.decide")
 @require_POST
 def schedule_complete(request, schedule_id: int):
-    _done(request, lambda: services.schedule_complete(actor=request.user, schedule_id=schedule_id),
+    run_with_message(request, lambda: services.schedule_complete(actor=request.user, schedule_id=schedule_id),
           "Schedule completed.")
     return redirect("disclosure:schedule", schedule_id=schedule_id)
 

@@ -8,9 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from forewarn.cases import selectors as case_selectors
-from forewarn.core.errors import DomainError
 from forewarn.linkage import identification
 from forewarn.organisations.access import requires
+from forewarn.web.forms import run_with_message
 
 
 @requires("identification.queue")
@@ -26,15 +26,6 @@ def subject_identification(request, subject_id: int):
     return render(request, "linkage/identification.html", {"subject": subject, "case": subject.case,
                                                             "identification": found})
 
-
-def _done(request, call, success: str):
-    try:
-        call()
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 @requires("subject.identification.review")
@@ -59,14 +50,14 @@ def decide(request, subject_id: int, identification_id: int):
         messages.error(request, "decision: choose accept, reject or none of these.")
     else:
         call, success = calls[decision]
-        _done(request, call, success)
+        run_with_message(request, call, success)
     return redirect("linkage:subject-identification", subject_id=subject_id)
 
 
 @requires("subject.identification.review")
 @require_POST
 def identify(request, subject_id: int):
-    _done(request, lambda: identification.subject_identify(actor=request.user, subject_allegation_id=subject_id),
+    run_with_message(request, lambda: identification.subject_identify(actor=request.user, subject_allegation_id=subject_id),
           "Matched against the workforce again.")
     return redirect("linkage:subject-identification", subject_id=subject_id)
 
@@ -77,7 +68,7 @@ def unlink(request, subject_id: int):
     subject = case_selectors.subject_allegation_get_for_actor(actor=request.user, subject_allegation_id=subject_id)
     if request.method == "POST":
         version = request.POST.get("expected_version")
-        if _done(request, lambda: identification.link_undo(
+        if run_with_message(request, lambda: identification.link_undo(
                 actor=request.user, subject_allegation_id=subject_id, reason=request.POST.get("reason", ""),
                 expected_version=int(version) if version and version.isdigit() else None),
                 "Link undone. The forces told have been sent a correction."):

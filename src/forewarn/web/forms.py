@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 import pydantic
 from django import forms
+from django.contrib import messages
 from django.utils import timezone
 from pydantic_core import PydanticUndefined
 
@@ -70,6 +71,18 @@ class LinesField(forms.CharField):
     def to_python(self, value):
         text = super().to_python(value)
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def run_with_message(request, call: Callable[[], object], success: str) -> bool:
+    """Run a service call for a button without a form: its domain error becomes an error message on
+    the next page, its success the `success` message. True when it succeeded."""
+    try:
+        call()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, success)
+    return True
 
 
 def domain_error_to_form(form: forms.Form, err: DomainError) -> None:
