@@ -107,6 +107,9 @@ EXPECTED_ROUTES = {
     ("get", "/api/disclosure-schedules/{schedule_id}/export.pdf"),
     # Outcome guidance (issue #6 §2).
     ("get", "/api/proceedings/{proceeding_id}/guidance"), ("post", "/api/proceedings/{proceeding_id}/guidance"),
+    # Intelligence records (issue #6 §1).
+    ("get", "/api/intelligence"), ("post", "/api/intelligence"), ("get", "/api/intelligence/{intelligence_id}"),
+    ("post", "/api/intelligence/{intelligence_id}/link"), ("post", "/api/intelligence/{intelligence_id}/unlink"),
 }
 
 
