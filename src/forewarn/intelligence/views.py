@@ -3,7 +3,6 @@ live in `intelligence.services`; only the owning force's staff reach these pages
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,7 +12,7 @@ from forewarn.intelligence import selectors, services
 from forewarn.intelligence.api import OWN
 from forewarn.intelligence.forms import IntelligenceForm
 from forewarn.organisations.access import requires
-from forewarn.web.forms import domain_error_to_form
+from forewarn.web.forms import domain_error_to_form, run_with_message
 from forewarn.workforce.models import Person
 
 
@@ -53,12 +52,7 @@ def intelligence_detail(request, intelligence_id: int):
 
 def _act(request, intelligence_id: int, call, success: str):
     """A button's service call: its refusal (or success) is a message on the record's page."""
-    try:
-        call()
-    except DomainError as err:
-        messages.error(request, err.message)
-    else:
-        messages.success(request, success)
+    run_with_message(request, call, success)
     return redirect("intelligence:detail", intelligence_id=intelligence_id)
 
 
