@@ -110,3 +110,14 @@ def test_the_schedule_page_lists_sensitive_intelligence_without_content(world): 
     assert "Sensitive intelligence held by Kent Police: ask the owning force" in page
     assert "Fictional covert detail" not in page and "KEN/ACU/1" not in page
     assert "not held in Forewarn" not in page
+
+
+def test_the_menu_offers_intelligence_only_to_those_who_may_read_it(analyst):
+    link = b'href="/intelligence/"'
+    client = Client()
+    sign_in(client, analyst)
+    assert link in client.get("/cases/").content
+    vetting = Client()
+    sign_in(vetting, make_user(Role.VETTING_OFFICER, organisation="MET"))
+    page = vetting.get("/cases/")
+    assert page.status_code == 200 and link not in page.content
