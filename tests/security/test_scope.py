@@ -15,9 +15,15 @@ pytestmark = pytest.mark.django_db
 
 
 def _visible(actor, case) -> bool:
-    """Both forms of the rule must agree: the filter (lists) and the in-memory check (lifecycle engine)."""
+    """Both forms of the rule must agree: the filter (lists) and the in-memory check (lifecycle engine,
+    and the access helpers for one record, `case_get_for_actor`)."""
     in_list = case_list(actor=actor).filter(pk=case.pk).exists()
     assert permissions.case_in_scope(actor, Case.objects.get(pk=case.pk)) == in_list
+    try:
+        found = case_get_for_actor(actor=actor, case_id=case.pk) == case
+    except NotFound:
+        found = False
+    assert found == in_list
     return in_list
 
 

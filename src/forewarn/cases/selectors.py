@@ -16,7 +16,7 @@ from forewarn.core.clocks import CLOCK_RULES
 from forewarn.core.errors import NotFound
 from forewarn.core.models import Clock
 from forewarn.core.validation import clean_text
-from forewarn.organisations.permissions import ReasonRequired, case_scope_q, has_role_for
+from forewarn.organisations.permissions import ReasonRequired, case_in_scope, case_scope_q, has_role_for
 
 # Windows such as an appeal period close on their own; only tasks can be overdue.
 TASK_CLOCK_KINDS = [kind.value for kind, rule in CLOCK_RULES.items() if rule.is_task]
@@ -57,15 +57,28 @@ def case_get_for_actor(*, actor, case_id: int, reason: str | None = None) -> Cas
     the purpose is kept on the instance as `case.read_reason` for the read audit. Services that
     only look the case up pass nothing.
     """
-    # order_by(): `.first()` would add the model's ordering, and ORDER BY … LIMIT 1 led PostgreSQL to
-    # walk the force's (organisation, came_to_attention_on) index filtering on id — every case of the
-    # force for one lookup (found by benchmarks/notification_latency.py) — instead of the primary key.
-    case = (Case.objects.filter(case_scope_q(actor)).select_related("organisation").filter(pk=case_id)
-            .order_by().first())
-    if case is None:
+    case = _by_pk(Case.objects.select_related("organisation"), case_id)
+    if case is None or not case_in_scope(actor, case):
         raise NotFound(f"No case with id {case_id}.")
     case.read_reason = restricted_read_reason(case, reason) if reason is not None else ""
     return case
+
+
+def _by_pk(rows: QuerySet, pk):
+    """One row by primary key (None if absent), for an access helper to judge with `case_in_scope`.
+
+    A single record is judged in memory by `case_in_scope`, the rule `case_scope_q` filters lists by
+    (tests/security/test_scope.py holds the two equal). A case the actor's organisation sees unrestricted
+    then costs this one query; filtering by `case_scope_q` cost two (the ids of the cases the actor is
+    named on, then the row) and most of 5 ms building the filter, twice per serious allegation recorded
+    (benchmarks/notification_latency.py). The named-case query still runs whenever the organisation rule
+    does not admit the case (restricted, another organisation's, a role that is named case by case).
+
+    order_by(): `.first()` would add the model's ordering, and ORDER BY … LIMIT 1 led PostgreSQL to
+    walk the force's (organisation, came_to_attention_on) index filtering on id — every case of the
+    force for one lookup (found by benchmarks/notification_latency.py) — instead of the primary key.
+    """
+    return rows.filter(pk=pk).order_by().first()
 
 
 def restricted_read_reason(case: Case, reason: str | None) -> str:
@@ -119,17 +132,16 @@ def case_detail(*, actor, case_id: int, reason: str = "") -> dict:
 
 
 def allegation_get_for_actor(*, actor, allegation_id: int) -> Allegation:
-    allegation = (Allegation.objects.filter(case_scope_q(actor, "case__")).select_related("case")
-                  .filter(pk=allegation_id).order_by().first())  # by primary key (see case_get_for_actor)
-    if allegation is None:
+    """The allegation with its case and the case's organisation, if the actor may see the case."""
+    allegation = _by_pk(Allegation.objects.select_related("case", "case__organisation"), allegation_id)
+    if allegation is None or not case_in_scope(actor, allegation.case):
         raise NotFound(f"No allegation with id {allegation_id}.")
     return allegation
 
 
 def subject_allegation_get_for_actor(*, actor, subject_allegation_id: int) -> SubjectAllegation:
-    sa = (SubjectAllegation.objects.filter(case_scope_q(actor, "case__"))
-          .select_related("case", "allegation", "person").filter(pk=subject_allegation_id).order_by().first())
-    if sa is None:
+    sa = _by_pk(SubjectAllegation.objects.select_related("case", "allegation", "person"), subject_allegation_id)
+    if sa is None or not case_in_scope(actor, sa.case):
         raise NotFound(f"No subject allegation with id {subject_allegation_id}.")
     return sa
 

@@ -26,11 +26,15 @@ from forewarn.cases.models import (
     SubjectAllegation,
     SubjectStatus,
 )
-from forewarn.cases.selectors import case_get_for_actor, subject_allegation_get_for_actor
+from forewarn.cases.selectors import (
+    allegation_get_for_actor,
+    case_get_for_actor,
+    subject_allegation_get_for_actor,
+)
 from forewarn.cases.vocabulary import SUBCATEGORIES, AllegationFlag, Category, Standard
 from forewarn.core import calendar
 from forewarn.core.clocks import PROGRESS_REPORT_REPEAT_MONTHS, ClockKind
-from forewarn.core.errors import GuardFailed, NotFound, ValidationFailed
+from forewarn.core.errors import GuardFailed, ValidationFailed
 from forewarn.core.lifecycle import run_transition
 from forewarn.core.models import Clock
 from forewarn.core.regimes import regime_for
@@ -40,7 +44,7 @@ from forewarn.core.validation import clean_text as _text
 from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.models import Organisation, OrganisationKind, ReferenceCounter
-from forewarn.workforce.models import Person, Rank, Sex
+from forewarn.workforce.models import Appointment, Person, Rank, Sex
 
 
 def _next_reference(organisation: Organisation, year: int) -> str:
@@ -213,7 +217,9 @@ def allegation_add(
     description = _text(description, field="description", max_length=20_000, required=True)
     with transaction.atomic():
         case = case_get_for_actor(actor=actor, case_id=case_id)
-        Case.objects.select_for_update().filter(pk=case.pk).first()  # serialise numbering
+        # Serialise numbering: lock the case row (only once it is known to be in scope) before reading
+        # the highest number. The id alone: the row was just read, and the lock needs no columns.
+        list(Case.objects.select_for_update().filter(pk=case.pk).order_by().values_list("pk", flat=True))
         number = (Allegation.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
         allegation = Allegation.objects.create(case=case, number=number, category=category, subcategory=subcategory,
                                                standards=standards, flags=flags, description=description)
@@ -223,9 +229,28 @@ def allegation_add(
     return allegation
 
 
+def _person_with_appointments(person_id: int) -> Person | None:
+    """The person, with every appointment and its organisation as `person.appointments_read`.
+
+    Whether they have left the service (`_former_officer_facts`) and, in the same transaction, which
+    forces employ them (the register's recipients: `register.alerts.loaded_appointments`) then come
+    from these rows, read once: the register's own query for them was one of about twenty per serious
+    allegation recorded (benchmarks/notification_latency.py).
+    """
+    appointments = list(Appointment.objects.filter(person_id=person_id).select_related("person", "organisation")
+                        .order_by())
+    # The person comes with their appointments; one without any (a record not yet on a roster) alone.
+    person = appointments[0].person if appointments else Person.objects.filter(pk=person_id).order_by().first()
+    if person is not None:
+        person.appointments_read = appointments
+    return person
+
+
 def _former_officer_facts(person: Person, on: dt.date) -> tuple[bool, dt.date | None]:
     """Whether the person has left police service by `on`, and when they last left."""
-    appointments = list(person.appointments.all())
+    appointments = getattr(person, "appointments_read", None)
+    if appointments is None:
+        appointments = list(person.appointments.all())
     if not appointments:
         return False, None
     if any(a.is_current_on(on) for a in appointments):
@@ -274,15 +299,12 @@ def subject_add(
     if not person_id and not any(fields.values()) and not rank_as_given:
         raise ValidationFailed("Give the person, or describe the officer (name, rank, number, station…).",
                                field="name_as_given", code="subject.undescribed")
-    allegation = Allegation.objects.select_related("case", "case__organisation").filter(pk=allegation_id).first()
-    if allegation is None:
-        raise NotFound(f"No allegation with id {allegation_id}.")
     proposal = None
     if not person_id:
         from forewarn.linkage import identification  # identity resolution sits above cases
 
-        case_get_for_actor(actor=actor, case_id=allegation.case_id)  # scope before matching reads anything
-
+        # Scope before matching reads anything.
+        allegation = allegation_get_for_actor(actor=actor, allegation_id=allegation_id)
         # Matched before the transaction: scoring reads only, and the audit chain's lock (taken by
         # the first event) is not held while Splink runs.
         proposal = identification.propose_for(
@@ -290,11 +312,14 @@ def subject_add(
             number=fields["number_as_given"], station=fields["station_as_given"], approximate_age=approximate_age,
             birth_date=date_of_birth_as_given, sex=sex_as_given)
     with transaction.atomic():
-        case = case_get_for_actor(actor=actor, case_id=allegation.case_id)
+        # The allegation, its case and the case's organisation in one scoped read (again after
+        # matching: the scope that counts is the one at the write).
+        allegation = allegation_get_for_actor(actor=actor, allegation_id=allegation_id)
+        case = allegation.case
         person = None
         former, left_on = False, None
         if person_id:
-            person = Person.objects.filter(pk=person_id).first()
+            person = _person_with_appointments(person_id)
             if person is None:
                 raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
                                        code="validation.unknown_person")
@@ -347,7 +372,7 @@ def subject_link_person(*, actor, subject_allegation_id: int, person_id: int, re
         sa = subject_allegation_get_for_actor(actor=actor, subject_allegation_id=subject_allegation_id)
         sa = SubjectAllegation.objects.select_for_update().get(pk=sa.pk)
         version_check(sa, expected_version, what="subject")
-        person = Person.objects.filter(pk=person_id).first()
+        person = _person_with_appointments(person_id)
         if person is None:
             raise ValidationFailed(f"person_id: no person with id {person_id}.", field="person_id",
                                    code="validation.unknown_person")

@@ -181,9 +181,15 @@ class Recipient:
     basis: str
 
 
-def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: int | None = None) -> list[Recipient]:
+def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: int | None = None,
+                   appointments: list | None = None) -> list[Recipient]:
     """The units to tell about a person on a day: employers (both units), open applications
-    (vetting unit), and a receiving force (both units). One per organisation and unit."""
+    (vetting unit), and a receiving force (both units). One per organisation and unit.
+
+    `appointments`: all the person's appointments with their organisations, when the caller has just
+    read them in this transaction (`loaded_appointments`); the employers are then taken from those
+    rows by the same rule as the query below, instead of reading them again.
+    """
     appointment = apps.get_model("workforce", "Appointment")
     found: dict[tuple[int, str], Recipient] = {}
 
@@ -193,10 +199,13 @@ def recipients_for(person_id: int, on: dt.date, *, receiving_organisation_id: in
     if receiving_organisation_id:
         for unit in FORCE_UNITS:
             add(receiving_organisation_id, unit, RecipientBasis.RECEIVING_FORCE)
-    employers = (appointment.objects.filter(person_id=person_id, start_date__lte=on)
-                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-                 .filter(organisation__kind__in=("territorial_force", "national_force"))
-                 .values_list("organisation_id", flat=True))
+    if appointments is not None:
+        employers = [a.organisation_id for a in appointments if a.is_current_on(on) and a.organisation.is_force]
+    else:
+        employers = (appointment.objects.filter(person_id=person_id, start_date__lte=on)
+                     .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+                     .filter(organisation__kind__in=("territorial_force", "national_force"))
+                     .values_list("organisation_id", flat=True))
     for org_id in sorted(set(employers)):
         for unit in FORCE_UNITS:
             add(org_id, unit, RecipientBasis.EMPLOYS)
@@ -252,17 +261,19 @@ def alert_raise(
     receiving_organisation_id: int | None = None,
     key_checked: bool = False,
     targets: list[Recipient] | None = None,
+    appointments: list | None = None,
 ) -> Alert | None:
     """Record an alert, its recipients and their outbox rows, in the caller's transaction.
 
     Returns None if an alert with this key exists already (raised once, whatever retries the
-    caller makes) or if nobody is to be told.
+    caller makes) or if nobody is to be told. `appointments`: see `recipients_for`.
     """
     if not key_checked and Alert.objects.filter(dedupe_key=dedupe_key).exists():
         return None
     today = timezone.localdate()
     if targets is None:
-        targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id)
+        targets = recipients_for(person_id, today, receiving_organisation_id=receiving_organisation_id,
+                                 appointments=appointments)
     alert = Alert.objects.create(
         person_id=person_id, trigger=trigger, dedupe_key=dedupe_key, occurred_on=occurred_on, summary=summary,
         reasons=reasons or [], case=case, subject_allegation=subject_allegation)
@@ -292,6 +303,15 @@ def _subjects(**filters) -> list:
                 .select_related("case", "case__organisation", "allegation"))
 
 
+def loaded_appointments(subject) -> list | None:
+    """The subject's person's appointments with their organisations, when the service that saved the
+    subject read them in this transaction (`cases.services`, to tell whether the person has left the
+    service: `person.appointments_read`); None otherwise."""
+    if not type(subject).person.is_cached(subject) or subject.person is None:
+        return None
+    return getattr(subject.person, "appointments_read", None)
+
+
 def _alerted(subjects: list) -> set[tuple[int, int]]:
     """(subject-allegation, person) pairs already alerted as serious (a subject re-linked to someone
     else is a new allegation against that person)."""
@@ -315,7 +335,8 @@ def _raise_serious(subjects: list, event, *, new: bool = False) -> None:
             alert_raise(person_id=subject.person_id, trigger=AlertTrigger.SERIOUS_ALLEGATION,
                         dedupe_key=f"serious:{subject.pk}:{subject.person_id}", occurred_on=event.occurred_on,
                         summary={"entry": subject_entry(subject)}, reasons=reasons, case=subject.case,
-                        subject_allegation=subject, key_checked=True)  # _alerted just looked
+                        subject_allegation=subject, key_checked=True,  # _alerted just looked
+                        appointments=loaded_appointments(subject))
 
 
 def _follow_up(subjects: list, event, trigger: str, note: str) -> None:

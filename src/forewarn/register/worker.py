@@ -31,6 +31,12 @@ logger = logging.getLogger("forewarn.register.worker")
 NOTIFY_CHANNEL = "forewarn_outbox"
 ESCALATION_INTERVAL_SECONDS = 60.0
 STOP_CHECK_SECONDS = 0.5  # a stop request is noticed within this, however long the poll interval
+# Claims woken by notifications are at least this far apart. Under load (a serious allegation every
+# 20 ms at 50/s) one claim then takes the rows of several commits: a claim costs five statements
+# whatever it takes, and a claim per commit (with the empty one after it) was about half the worker's
+# CPU, on the machine that records the allegations (benchmarks/notification_latency.py). A quiet outbox loses nothing: a notification
+# more than the gap after the last claim is claimed at once. Delivery is due within 2 s (issue #4 §5).
+MIN_CLAIM_GAP_SECONDS = 0.1
 
 
 class _Listener:
@@ -67,6 +73,22 @@ class _Listener:
             self.close()
             return False
 
+    def drain(self) -> None:
+        """Discard the notifications already received, without waiting: the claim that follows sees
+        every row they announced (each is sent at its transaction's commit)."""
+        if self.conn is None:
+            return
+        try:
+            for _ in self.conn.notifies(timeout=0):
+                pass
+        except Exception:  # noqa: BLE001 - a dropped connection: poll, reconnect at the next wait
+            logger.warning("LISTEN connection lost; reconnecting", exc_info=True)
+            self.close()
+
+    @property
+    def listening(self) -> bool:
+        return self.conn is not None
+
     def close(self) -> None:
         if self.conn is not None:
             try:
@@ -82,6 +104,7 @@ class WorkerOptions:
     batch: int = 20
     once: bool = False
     escalate_every: float = ESCALATION_INTERVAL_SECONDS
+    min_claim_gap: float = MIN_CLAIM_GAP_SECONDS
 
 
 class Worker:
@@ -93,6 +116,7 @@ class Worker:
         self.stopping = threading.Event()
         self.total = delivery.DrainResult()
         self._last_escalation: float | None = None
+        self._last_claim = float("-inf")
         self._listener = _Listener()
 
     # -- stopping ------------------------------------------------------------------------------------
@@ -121,11 +145,18 @@ class Worker:
                     if not connection.in_atomic_block:  # never inside a caller's transaction (tests)
                         close_old_connections()  # a long-running process: drop broken or aged connections
                     self._maybe_escalate()
+                    # Notifications received so far announce rows this claim will see: discarded, they
+                    # do not wake the loop again for an empty claim (one per allegation, at 50/s).
+                    self._listener.drain()
+                    self._last_claim = time.monotonic()
                     result = delivery.outbox_deliver_batch(batch=self.options.batch, http=http,
                                                            should_stop=self.stopping.is_set)
                     self._record(result)
-                    if result.claimed:
-                        continue  # more may be due: claim again before waiting
+                    if result.claimed >= self.options.batch or (result.claimed and not self._listener.listening):
+                        # More may be due: claim again before waiting. A part batch emptied the queue
+                        # as of the claim; while listening, a row committed since then has notified,
+                        # and the wait below returns at once (without LISTEN, claim again to find out).
+                        continue
                     if self.options.once:
                         break
                     self._wait()
@@ -138,12 +169,16 @@ class Worker:
         return self.total
 
     def _wait(self) -> None:
-        """Idle until a notification or the poll interval, in slices short enough to notice a stop."""
+        """Idle until a notification or the poll interval, in slices short enough to notice a stop;
+        then until `min_claim_gap` after the last claim (MIN_CLAIM_GAP_SECONDS)."""
         deadline = time.monotonic() + self.options.poll_interval
         while not self.stopping.is_set():
             left = deadline - time.monotonic()
             if left <= 0 or self._listener.wait(min(left, STOP_CHECK_SECONDS)):
-                return
+                break
+        gap = self._last_claim + self.options.min_claim_gap - time.monotonic()
+        if gap > 0:
+            self.stopping.wait(gap)
 
     def _record(self, result: delivery.DrainResult) -> None:
         self.total.add(result)
