@@ -14,11 +14,7 @@ from forewarn.disclosure import exports, services
 from forewarn.disclosure.models import Decision, ProceedingKind
 from forewarn.organisations.access import requires
 from forewarn.proceedings.models import Challenge, Proceeding
-from forewarn.web.forms import run_with_message
-
-
-def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
+from forewarn.web.forms import posted_id, run_with_message
 
 
 @requires("disclosure.schedule.open")
@@ -28,9 +24,9 @@ def schedule_new(request, case_id: int):
     if request.method == "POST":
         target = request.POST.get("target", "")
         kind, _, number = target.partition(":")
-        kwargs = {"proceeding_id": _number(number)} if kind == "proceeding" else \
-            {"challenge_id": _number(number)} if kind == "challenge" else \
-            {"kind": request.POST.get("kind", ""), "person_id": _number(request.POST.get("person", ""))}
+        kwargs = {"proceeding_id": posted_id(number)} if kind == "proceeding" else \
+            {"challenge_id": posted_id(number)} if kind == "challenge" else \
+            {"kind": request.POST.get("kind", ""), "person_id": posted_id(request.POST.get("person", ""))}
         try:
             schedule = services.schedule_open(actor=request.user, case_id=case.pk,
                                               title=request.POST.get("title", ""), **kwargs)
@@ -86,7 +82,7 @@ def schedule_complete(request, schedule_id: int):
 @requires("disclosure.schedule.read")
 def schedule_export(request, schedule_id: int, fmt: str):
     schedule = services.schedule_read(actor=request.user, schedule_id=schedule_id)
-    version = _number(request.GET.get("version", ""))
+    version = posted_id(request.GET.get("version", ""))
     if version and not schedule.versions.filter(number=version).exists():
         version = None
     if fmt == "pdf":

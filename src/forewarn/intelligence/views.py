@@ -12,12 +12,8 @@ from forewarn.intelligence import selectors, services
 from forewarn.intelligence.api import OWN
 from forewarn.intelligence.forms import IntelligenceForm
 from forewarn.organisations.access import requires
-from forewarn.web.forms import domain_error_to_form, run_with_message
+from forewarn.web.forms import domain_error_to_form, posted_id, run_with_message
 from forewarn.workforce.models import Person
-
-
-def _number(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @requires("intelligence.read")
@@ -60,8 +56,8 @@ def _act(request, intelligence_id: int, call, success: str):
 @require_POST
 def intelligence_link(request, intelligence_id: int):
     return _act(request, intelligence_id, lambda: services.intelligence_link(
-        actor=request.user, intelligence_id=intelligence_id, person_id=_number(request.POST.get("person_id", "")) or 0,
-        reason=request.POST.get("reason", ""), expected_version=_number(request.POST.get("expected_version", ""))),
+        actor=request.user, intelligence_id=intelligence_id, person_id=posted_id(request.POST.get("person_id", "")) or 0,
+        reason=request.POST.get("reason", ""), expected_version=posted_id(request.POST.get("expected_version", ""))),
         "Linked: the record now appears on the person's disclosure schedules.")
 
 
@@ -70,4 +66,4 @@ def intelligence_link(request, intelligence_id: int):
 def intelligence_unlink(request, intelligence_id: int):
     return _act(request, intelligence_id, lambda: services.intelligence_unlink(
         actor=request.user, intelligence_id=intelligence_id, reason=request.POST.get("reason", ""),
-        expected_version=_number(request.POST.get("expected_version", ""))), "Link undone.")
+        expected_version=posted_id(request.POST.get("expected_version", ""))), "Link undone.")

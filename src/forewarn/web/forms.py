@@ -73,6 +73,11 @@ class LinesField(forms.CharField):
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def posted_id(value: str) -> int | None:
+    """A database id posted by a form (a select or hidden field), or None when it is not one."""
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
 def run_with_message(request, call: Callable[[], object], success: str) -> bool:
     """Run a service call for a button without a form: its domain error becomes an error message on
     the next page, its success the `success` message. True when it succeeded."""
