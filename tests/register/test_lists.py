@@ -11,7 +11,9 @@ import pytest
 from django.utils import timezone
 
 from forewarn.audit.models import Event
+from forewarn.cases.lifecycle import SUBJECT_ALLEGATION_MACHINE, clocks_pause
 from forewarn.cases.models import SubjectStatus
+from forewarn.cases.selectors import overdue_clocks
 from forewarn.core import calendar
 from forewarn.core.errors import (
     GuardFailed,
@@ -293,6 +295,146 @@ def test_listing_a_barred_entry_removes_the_person_s_advisory_entries(aa):
     event = list_events("list_entry.remove").get()
     assert (event.object_id, event.from_state, event.data["removal_reason"]) == (advisory.pk, "awaiting_report",
                                                                                  "moved_to_barred_list")
+
+
+# -- the advisory report clock (2017 Regs reg 12(1)) ----------------------------------------------------------
+def advisory_clock(entry):
+    return Clock.objects.get(case=entry.case, kind="advisory_list_report")
+
+
+def test_leaving_starts_the_advisory_report_clock_on_the_case(aa):
+    resigned(on=dt.date(2024, 6, 3))
+    entry = ListEntry.objects.get()
+    clock = advisory_clock(entry)
+    assert (clock.subject_allegation_id, clock.started_on, clock.due_on, clock.stopped_on) == (
+        entry.subject_allegation_id, dt.date(2024, 6, 3), entry.report_due_on, None)
+    # The force's overdue page lists it (it was due on 10 June 2024).
+    assert list(overdue_clocks(actor=aa).filter(kind="advisory_list_report")) == [clock]
+    # Another force's staff do not see it.
+    assert not overdue_clocks(actor=make_user(Role.APPROPRIATE_AUTHORITY, organisation="KEN")).exists()
+
+
+def test_the_advisory_report_stops_its_clock(aa):
+    resigned()
+    entry = report(aa, ListEntry.objects.get(), on=dt.date(2024, 6, 12))
+    assert advisory_clock(entry).stopped_on == dt.date(2024, 6, 12)
+    assert not overdue_clocks(actor=aa).exists()
+
+
+def test_removing_an_entry_awaiting_its_report_stops_the_clock(aa):
+    resigned()
+    entry = ListEntry.objects.get()
+    lists.list_entry_remove(actor=aa, entry_id=entry.pk, reason="entered_in_error", note="Wrong officer.",
+                            on=dt.date(2024, 6, 4))
+    assert advisory_clock(entry).stopped_on == dt.date(2024, 6, 4)
+
+
+def test_a_suspended_case_does_not_pause_the_list_report_clocks():
+    resigned()
+    entry = ListEntry.objects.get()
+    Clock.objects.create(case=entry.case, kind="iopc_referral", started_on=dt.date(2024, 6, 3),
+                         due_on=dt.date(2024, 6, 4))
+    paused = clocks_pause(clocks=Clock.objects.filter(case=entry.case), on=dt.date(2024, 6, 5))
+    assert paused == 1
+    assert advisory_clock(entry).paused_on is None
+    assert Clock.objects.get(kind="iopc_referral").paused_on == dt.date(2024, 6, 5)
+
+
+# -- advisory removal when the matter ends without a would-have-been-dismissed finding (s88L(1)-(4)) ----------
+def subject_step(actor, subject, action, **payload):
+    obj, _ = run_transition(machine=SUBJECT_ALLEGATION_MACHINE, obj_id=subject.pk, action=action, actor=actor,
+                            payload=payload or None)
+    return obj
+
+
+def advisory_subjects(count=1, status=SubjectStatus.REPORT_SUBMITTED):
+    person, _ = resigned(subjects=count, status=status)
+    entry = ListEntry.objects.get()
+    return entry, list(entry.case.subjects.order_by("id"))
+
+
+def test_no_case_to_answer_on_every_allegation_removes_the_advisory_entry(aa):
+    entry, (first, second) = advisory_subjects(count=2)
+    subject_step(aa, first, "decide_no_case_to_answer", reasons="The evidence does not support it.")
+    assert ListEntry.objects.get(pk=entry.pk).status == S.AWAITING_REPORT  # one allegation still open
+    assert not list_events("list_entry.remove").exists()
+    subject_step(aa, second, "decide_no_case_to_answer", reasons="Nor this one.")
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason, entry.removed_on) == (S.REMOVED, "no_proceedings", TODAY)
+    assert "s88L(2)" in entry.removal_note
+    event = list_events("list_entry.remove").get()
+    assert (event.object_id, event.actor_id, event.data["removal_reason"]) == (entry.pk, aa.pk, "no_proceedings")
+    assert advisory_clock(entry).stopped_on == TODAY
+
+
+def test_a_listed_advisory_entry_comes_off_when_the_proceedings_are_withdrawn(aa):
+    entry, (subject,) = advisory_subjects(status=SubjectStatus.CASE_TO_ANSWER)
+    entry = report(aa, entry, on=dt.date(2024, 6, 5))
+    subject_step(aa, subject, "withdraw_proceedings", reasons="The officer's account is corroborated.")
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason) == (S.REMOVED, "proceedings_withdrawn")
+    assert list_events("list_entry.remove").get().from_state == "listed"
+
+
+def concluded_hearing(entry, subject, *, sanction, status="outcome_reported"):
+    """Proceedings on the leaver's allegation that found misconduct and decided `sanction`."""
+    subject.status, subject.status_since = SubjectStatus.PROCEEDINGS_CONCLUDED, dt.date(2024, 9, 2)
+    subject.save()
+    p = Proceeding.objects.create(case=entry.case, person=entry.person, form="hearing", status=status,
+                                  status_since=dt.date(2024, 9, 2), regime="R2020", notice_on=dt.date(2024, 9, 2),
+                                  sanction=sanction, is_former_officer=True)
+    ProceedingAllegation.objects.create(proceeding=p, subject_allegation=subject, finding="gross_misconduct")
+    return p
+
+
+def test_proceedings_concluded_without_a_would_have_been_dismissed_finding_remove_it_when_notified(aa):
+    entry, (concluded, other) = advisory_subjects(count=2)
+    hearing = concluded_hearing(entry, concluded, sanction="former_officer_nfa")
+    # The other allegation closes first: the hearing's outcome is not yet notified, so nothing is known.
+    subject_step(aa, other, "decide_no_case_to_answer", reasons="Unfounded.")
+    assert ListEntry.objects.get(pk=entry.pk).status == S.AWAITING_REPORT
+    notify(aa, hearing)
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason) == (S.REMOVED, "concluded_without_dismissal")
+
+
+def test_a_would_have_been_dismissed_finding_keeps_the_advisory_entry_until_the_barred_listing(aa):
+    entry, (subject,) = advisory_subjects()
+    hearing = notify(aa, concluded_hearing(entry, subject, sanction="would_have_been_dismissed"))
+    assert ListEntry.objects.get(pk=entry.pk).status == S.AWAITING_REPORT
+    report(aa, ListEntry.objects.get(kind="barred", proceeding=hearing), on=TODAY)
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason) == (S.REMOVED, "moved_to_barred_list")
+
+
+def test_a_would_have_been_dismissed_finding_substituted_on_appeal_removes_the_advisory_entry(aa):
+    entry, (subject,) = advisory_subjects()
+    hearing = concluded_hearing(entry, subject, sanction="would_have_been_dismissed")
+    notify(aa, hearing, on=TODAY - dt.timedelta(days=3))
+    handler = make_user(Role.CASE_HANDLER, Role.APPROPRIATE_AUTHORITY)
+    pat = proceedings.challenge_lodge(actor=handler, proceeding_id=hearing.pk, route="pat",
+                                      applicant="The former officer", grounds="Too severe.", lodged_on=TODAY)
+    run_transition(machine=CHALLENGE_MACHINE, obj_id=pat.pk, action="substitute", actor=handler,
+                   payload={"reasons": "Misconduct, not gross misconduct: no further action.",
+                            "substituted_sanction": "former_officer_nfa"})
+    entry.refresh_from_db()
+    assert (entry.status, entry.removal_reason) == (S.REMOVED, "concluded_without_dismissal")
+    assert ListEntry.objects.get(kind="barred").removal_reason == "appeal_allowed"
+
+
+def test_a_refused_closing_step_removes_nothing(aa):
+    entry, (subject,) = advisory_subjects()
+    with pytest.raises(PermissionDenied):
+        subject_step(make_user(Role.CASE_HANDLER), subject, "decide_no_case_to_answer", reasons="No.")
+    assert ListEntry.objects.get(pk=entry.pk).status == S.AWAITING_REPORT
+    assert not list_events("list_entry.remove").exists()
+
+
+def test_the_college_may_record_a_withdrawal_itself(aa, college):
+    entry = report(aa, ListEntry.objects.get(pk=resigned()[0].list_entries.get().pk), on=dt.date(2024, 6, 5))
+    lists.list_entry_remove(actor=college, entry_id=entry.pk, reason="proceedings_withdrawn",
+                            note="The force reported the withdrawal by letter.", on=dt.date(2024, 7, 1))
+    assert ListEntry.objects.get(pk=entry.pk).removal_reason == "proceedings_withdrawn"
 
 
 # -- removal -----------------------------------------------------------------------------------------------

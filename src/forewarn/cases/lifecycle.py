@@ -350,9 +350,13 @@ def _apply_local_investigation(ctx: Context):
     return ["investigation_mode", "special_procedures", "handling_route"]
 
 
+UNPAUSED_CLOCK_KINDS = [kind.value for kind, rule in CLOCK_RULES.items() if not rule.pauses]
+
+
 def clocks_pause(*, clocks, on: dt.date) -> int:
-    """Pause running clocks (a suspension overlay took hold)."""
-    return clocks.filter(stopped_on__isnull=True, paused_on__isnull=True).update(paused_on=on)
+    """Pause running clocks (a suspension overlay took hold), but not those fixed by outside events."""
+    return (clocks.filter(stopped_on__isnull=True, paused_on__isnull=True).exclude(kind__in=UNPAUSED_CLOCK_KINDS)
+            .update(paused_on=on))
 
 
 def clocks_resume(*, clocks, on: dt.date) -> int:
@@ -669,6 +673,20 @@ def _subject_clock_owner(sa) -> dict:
     return {"case": sa.case, "subject_allegation": sa, "proceeding": None}
 
 
+def _advisory_list_settle(ctx: Context) -> None:
+    """The person's allegations in this case may all be closed now: a leaver's advisory entry may come
+    off (Police Act 1996 s88L(1)(a)-(b), (4)); `register.lists.advisory_entries_settle` decides."""
+    from forewarn.register.lists import advisory_entries_settle  # the register sits above cases
+
+    advisory_entries_settle(actor=ctx.actor, person_id=ctx.obj.person_id, case_id=ctx.obj.case_id, on=ctx.on)
+
+
+# Steps that close a subject-allegation before or instead of proceedings. The finding of proceedings
+# (conclude_proceedings) settles nothing yet: whether the person would have been dismissed is the
+# outcome's, notified later (proceedings.lifecycle outcome_notify).
+SETTLES_ADVISORY_LIST = (_advisory_list_settle,)
+
+
 SUBJECT_ALLEGATION_MACHINE = Machine(
     name="subject_allegation",
     model="cases.SubjectAllegation",
@@ -702,7 +720,7 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.NO_CASE_TO_ANSWER),
             target=SubjectStatus.CLOSED_NO_ACTION, roles=AA_OR_IOPC, payload=Reasons,
             preconditions=(_from_severity(Severity.NO_MISCONDUCT),), stops=(ClockKind.REPRESENTATIONS,),
-            cite="Conduct Regs 2020 regs 14, 23"),
+            then=SETTLES_ADVISORY_LIST, cite="Conduct Regs 2020 regs 14, 23"),
         Transition(
             action="refer_to_reflective_practice", label="Refer to reflective practice review",
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.NO_CASE_TO_ANSWER),
@@ -732,15 +750,15 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
         Transition(
             action="decide_no_case_to_answer", label="Decide there is no case to answer",
             sources=(SubjectStatus.REPORT_SUBMITTED,), target=SubjectStatus.NO_CASE_TO_ANSWER, roles=AA_OR_IOPC,
-            payload=Reasons, cite="Conduct Regs 2020 reg 23; PRA 2002 Sch 3 paras 23-24"),
+            payload=Reasons, then=SETTLES_ADVISORY_LIST, cite="Conduct Regs 2020 reg 23; PRA 2002 Sch 3 paras 23-24"),
         Transition(
             action="refer_to_performance", label="Refer to performance procedures",
             sources=(SubjectStatus.NO_CASE_TO_ANSWER,), target=SubjectStatus.REFERRED_TO_PERFORMANCE, roles=AA,
-            payload=Reasons, cite="Conduct Regs 2020 reg 23; Police (Performance) Regs 2020"),
+            payload=Reasons, then=SETTLES_ADVISORY_LIST, cite="Conduct Regs 2020 reg 23; Police (Performance) Regs 2020"),
         Transition(
             action="complete_reflective_practice", label="Complete the reflective practice review",
             sources=(SubjectStatus.REFLECTIVE_PRACTICE,), target=SubjectStatus.RPRP_COMPLETED, roles=FORCE,
-            payload=RprpReport, cite="Conduct Regs 2020 regs 70-72 [R]"),
+            payload=RprpReport, then=SETTLES_ADVISORY_LIST, cite="Conduct Regs 2020 regs 70-72 [R]"),
         Transition(
             action="refer_to_proceedings", label="Refer to misconduct proceedings",
             sources=(SubjectStatus.CASE_TO_ANSWER,), target=SubjectStatus.REFERRED_TO_PROCEEDINGS,
@@ -754,7 +772,7 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
             action="withdraw_proceedings", label="Withdraw the misconduct proceedings",
             sources=(SubjectStatus.CASE_TO_ANSWER, SubjectStatus.REFERRED_TO_PROCEEDINGS),
             target=SubjectStatus.PROCEEDINGS_WITHDRAWN, roles=AA_OR_IOPC, payload=Reasons,
-            cite="Conduct Regs 2020 reg 27"),
+            then=SETTLES_ADVISORY_LIST, cite="Conduct Regs 2020 reg 27"),
         Transition(
             action="conclude_proceedings", label="Record the finding of the proceedings",
             sources=(SubjectStatus.REFERRED_TO_PROCEEDINGS,), target=SubjectStatus.PROCEEDINGS_CONCLUDED,

@@ -36,6 +36,7 @@ class ClockKind(models.TextChoices):
     PAT_APPEAL = "pat_appeal", "Appeal to the Police Appeals Tribunal"
     COMPLAINANT_REVIEW = "complainant_review", "Complainant's application for review"
     BARRED_LIST_REPORT = "barred_list_report", "Report to the barred list"
+    ADVISORY_LIST_REPORT = "advisory_list_report", "Report to the advisory list"
     JUDICIAL_REVIEW = "judicial_review", "Claim for judicial review"
     PUBLICATION = "publication", "Keep the hearing outcome published"
 
@@ -50,6 +51,9 @@ class ClockRule:
     # False for periods that run to a deadline the user does not have to "complete"
     # (e.g. an appeal window): they close on their own and are never overdue.
     is_task: bool = True
+    # False for deadlines fixed by an event outside the case (a dismissal, a resignation): a suspended
+    # investigation does not move them.
+    pauses: bool = True
 
     def due_from(self, start: dt.date) -> dt.date:
         if self.unit is Unit.WORKING_DAYS:
@@ -81,7 +85,10 @@ CLOCK_RULES: dict[ClockKind, ClockRule] = {
         ClockRule(ClockKind.MEETING_APPEAL, 7, Unit.WORKING_DAYS, "Conduct Regs 2020 reg 45", is_task=False),
         ClockRule(ClockKind.PAT_APPEAL, 10, Unit.WORKING_DAYS, "Police Appeals Tribunals Rules 2020", verified=False, is_task=False),
         ClockRule(ClockKind.COMPLAINANT_REVIEW, 28, Unit.CALENDAR_DAYS, "C&M Regs 2020 reg 29", is_task=False),
-        ClockRule(ClockKind.BARRED_LIST_REPORT, 5, Unit.WORKING_DAYS, "Police Barred List and Police Advisory List Regs 2017 reg 3"),
+        # Both run "before the end of 5 working days beginning with" the dismissal or finding (reg 3(1))
+        # or the resignation or retirement (reg 12(1)(a)) [V: SI 2017/1135 as made].
+        ClockRule(ClockKind.BARRED_LIST_REPORT, 5, Unit.WORKING_DAYS, "Police Barred List and Police Advisory List Regs 2017 reg 3", pauses=False),
+        ClockRule(ClockKind.ADVISORY_LIST_REPORT, 5, Unit.WORKING_DAYS, "Police Barred List and Police Advisory List Regs 2017 reg 12", pauses=False),
         ClockRule(ClockKind.JUDICIAL_REVIEW, 3, Unit.MONTHS, "CPR 54.5 (promptly, and within 3 months)", verified=False, is_task=False),
         ClockRule(ClockKind.PUBLICATION, 28, Unit.CALENDAR_DAYS, "Conduct Regs 2020 reg 39 / reg 63", is_task=False),
     ]

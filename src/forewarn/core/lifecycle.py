@@ -68,6 +68,7 @@ class Context:
 
 Rule = Callable[[Context], None]  # raises GuardFailed
 Apply = Callable[[Context], Iterable[str]]  # mutates ctx.obj, returns the fields it changed
+Consequence = Callable[[Context], None]  # changes other records, after the step is saved and audited
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Transition:
     preconditions: tuple[Rule, ...] = ()  # on the record alone: decide whether the action is offered
     rules: tuple[Rule, ...] = ()  # on the record and the submitted data
     apply: Apply | None = None
+    # Run after the step's own save and audit event, in its transaction, seeing the record as saved:
+    # for effects on other records that depend on this one's new state (e.g. the advisory list).
+    then: tuple[Consequence, ...] = ()
     starts: tuple[ClockKind | ClockStart, ...] = ()
     stops: tuple[ClockKind, ...] = ()
     cite: str = ""
@@ -319,6 +323,8 @@ def _run_transition(*, machine, obj_id, actor, action, target, payload, on, expe
             changes=_changes(obj, before, changed - {"version", "updated_at"}),
             reason=reason,
         )
+        for consequence in t.then:
+            consequence(ctx)
     return obj, ctx
 
 

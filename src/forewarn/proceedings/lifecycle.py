@@ -402,6 +402,14 @@ def _notified_apply(ctx: Context):
     return ["sanction_effective_on", "sanction_expires_on"]
 
 
+def _advisory_list_settle(ctx: Context) -> None:
+    """An outcome notified, or substituted on appeal: if it does not bar the person, a leaver's advisory
+    entry for this case comes off once all their allegations in it are closed (Police Act 1996
+    s88L(1)(c), (4)); a barring outcome leaves it to the barred listing (s88L(5))."""
+    p = ctx.obj
+    _lists().advisory_entries_settle(actor=ctx.actor, person_id=p.person_id, case_id=p.case_id, on=ctx.on)
+
+
 def _published_apply(ctx: Context):
     p = ctx.obj
     if ctx.payload.dispensed_reason:
@@ -537,7 +545,8 @@ PROCEEDING_MACHINE = Machine(
                    (P.OUTCOME_DETERMINED,), P.OUTCOME_REPORTED, PANEL, stops=(ClockKind.OUTCOME_REPORT,),
                    cite="Conduct Regs 2020 reg 43 / reg 63"),
         Transition("outcome_notify", "Notify the officer of the outcome", (P.OUTCOME_REPORTED,), P.OUTCOME_NOTIFIED,
-                   AA, apply=_notified_apply, cite="Conduct Regs 2020 reg 42(4), reg 43(2)"),
+                   AA, apply=_notified_apply, then=(_advisory_list_settle,),
+                   cite="Conduct Regs 2020 reg 42(4), reg 43(2)"),
         Transition("outcome_publish", "Publish the outcome (or record that publication is dispensed with)",
                    (P.OUTCOME_NOTIFIED,), P.OUTCOME_PUBLISHED, ADMIN, payload=Publication,
                    preconditions=(_published_forms_only,), apply=_published_apply,
@@ -552,7 +561,7 @@ PROCEEDING_MACHINE = Machine(
                    stops=APPEAL_CLOCKS, cite="Conduct Regs 2020 reg 45; PAT Rules 2020; CPR 54"),
         Transition("challenge_decided", "Record that the challenge ended and the outcome stands or was substituted",
                    (P.APPEALED,), P.FINAL, ADMIN, payload=ChallengeDecided, rules=(_decided_rules,),
-                   apply=_decided_apply, cite="Conduct Regs 2020 reg 46; PAT Rules 2020"),
+                   apply=_decided_apply, then=(_advisory_list_settle,), cite="Conduct Regs 2020 reg 46; PAT Rules 2020"),
         Transition("remit", "Record that the outcome was quashed and remitted", (P.APPEALED,), P.REMITTED, ADMIN,
                    payload=Remittal, apply=_remit_apply, cite="Senior Courts Act 1981 s31(5); PAT Rules 2020"),
         Transition("withdraw", "Withdraw the proceedings", PRE_HEARING_STATES, P.WITHDRAWN, AA, payload=Reasons,

@@ -10,6 +10,9 @@ How an entry arises (each in the transaction of the change that causes it):
 - listed: the appropriate authority's report to the College (`proceedings.services.list_referral_record`)
   lists the waiting entry, or a new one if none was waiting. Listing a barred entry removes the
   person's live advisory entries (s88L(5)).
+- removed, automatically: an advisory entry whose matter ended without a would-have-been-dismissed
+  finding (no proceedings, withdrawn, or an outcome that does not bar: s88L(1)-(4),
+  `advisory_entries_settle`); a barred entry whose dismissal was overturned (s88F).
 
 Who holds an entry: the reporting force's appropriate authority until it reports (it may remove an
 entry made in error before reporting); after the report, the College of Policing's administrators,
@@ -37,9 +40,10 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from forewarn.audit.services import audited_write, event_record, read_record, read_search
-from forewarn.cases.models import SubjectAllegation
+from forewarn.cases.models import SubjectAllegation, SubjectStatus
 from forewarn.cases.vocabulary import Standard
 from forewarn.core import calendar
+from forewarn.core.clocks import ClockKind
 from forewarn.core.errors import (
     GuardFailed,
     NotFound,
@@ -47,11 +51,13 @@ from forewarn.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from forewarn.core.models import Clock
 from forewarn.core.validation import clean_choice, clean_past_date, clean_text
 from forewarn.core.versioning import version_check
 from forewarn.organisations import permissions
 from forewarn.organisations.models import OrganisationKind, Role
-from forewarn.proceedings.models import Finding, ListKind, Sanction
+from forewarn.proceedings.models import Finding, ListKind, Proceeding, ProceedingAllegation, Sanction
+from forewarn.proceedings.rules import BARRING_OUTCOMES
 from forewarn.proceedings.services import CLOSED_SUBJECT_STATES
 from forewarn.register.models import ListBasis, ListEntry, ListEntryStatus, RemovalReason
 from forewarn.workforce.models import Appointment, EndReason, Rank, RankHeld, RoleType
@@ -68,8 +74,7 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 ACTIVE = (S.AWAITING_REPORT, S.LISTED)
 
 # Barred: Barred List Regs 2017 reg 3(1), within 5 working days of the dismissal or finding [V].
-# Advisory: "set by regs (reg 12)" in the domain brief; the period itself was not re-verified, so
-# the same 5 working days are used [R — unverified, check reg 12 before relying on it].
+# Advisory: reg 12(1)(a), within 5 working days of the resignation or retirement [V: SI 2017/1135].
 REPORT_WITHIN_WORKING_DAYS = {ListKind.BARRED: 5, ListKind.ADVISORY: 5}
 # Officers are told their name may be published "for up to 5 years" [S: reg 17 notice wording].
 PUBLISH_FOR_MONTHS = 60
@@ -86,8 +91,9 @@ LEAVING_BASIS = {EndReason.RESIGNED: ListBasis.RESIGNED_DURING_INVESTIGATION,
                  EndReason.RETIRED: ListBasis.RETIRED_DURING_INVESTIGATION}
 REMOVAL_REASONS = {
     ListKind.BARRED: (RemovalReason.APPEAL_ALLOWED, RemovalReason.REVIEW_SUCCEEDED, RemovalReason.ENTERED_IN_ERROR),
-    ListKind.ADVISORY: (RemovalReason.NO_PROCEEDINGS, RemovalReason.CONCLUDED_WITHOUT_DISMISSAL,
-                        RemovalReason.MOVED_TO_BARRED_LIST, RemovalReason.ENTERED_IN_ERROR),
+    ListKind.ADVISORY: (RemovalReason.NO_PROCEEDINGS, RemovalReason.PROCEEDINGS_WITHDRAWN,
+                        RemovalReason.CONCLUDED_WITHOUT_DISMISSAL, RemovalReason.MOVED_TO_BARRED_LIST,
+                        RemovalReason.ENTERED_IN_ERROR),
 }
 MANAGE = permissions.ACTIONS["register.lists.manage"].roles
 NOTE_MAX = 5_000
@@ -348,7 +354,84 @@ def advisory_entries_open(*, actor, appointment, on: dt.date) -> list[ListEntry]
                           decided_on=on, status=S.AWAITING_REPORT, status_since=on,
                           report_due_on=report_due(ListKind.ADVISORY, on))
         opened.append(_created(entry, actor=actor, on=on))
+        # On the case's clocks too, so the force's overdue page and My work show the report (reg 12(1)).
+        Clock.objects.create(case_id=case_id, subject_allegation=first, kind=ClockKind.ADVISORY_LIST_REPORT,
+                             started_on=on, due_on=entry.report_due_on)
     return opened
+
+
+def _report_clocks(entry: ListEntry) -> QuerySet[Clock]:
+    """The running clock for the report an entry waits for (barred: the proceeding's; advisory: its own)."""
+    if entry.kind == ListKind.BARRED:
+        where = {"proceeding_id": entry.proceeding_id, "kind": ClockKind.BARRED_LIST_REPORT}
+    else:
+        where = {"case_id": entry.case_id, "subject_allegation_id": entry.subject_allegation_id,
+                 "kind": ClockKind.ADVISORY_LIST_REPORT}
+    return Clock.objects.filter(**where, stopped_on__isnull=True)
+
+
+# Police Act 1996 s88L(1): the three ways the matter behind an advisory entry can end without a
+# finding that the person would have been dismissed, each a removal reason.
+_ENDED_WITHOUT_PROCEEDINGS = frozenset(CLOSED_SUBJECT_STATES - {SubjectStatus.PROCEEDINGS_WITHDRAWN,
+                                                                 SubjectStatus.PROCEEDINGS_CONCLUDED})
+
+
+def _latest_outcomes(subject_ids: list[int]) -> dict[int, Proceeding]:
+    """The most recent proceeding on each subject-allegation (a rehearing after remittal replaces the first)."""
+    latest: dict[int, Proceeding] = {}
+    for item in (ProceedingAllegation.objects.filter(subject_allegation_id__in=subject_ids)
+                 .select_related("proceeding").order_by("proceeding_id")):
+        latest[item.subject_allegation_id] = item.proceeding
+    return latest
+
+
+def _advisory_removal_reason(person_id: int, case_id: int) -> str | None:
+    """Why the person's advisory entry for this case must come off (s88L(1)), or None while it stands.
+
+    None while any of the person's allegations in the case is open, while a proceeding's outcome is
+    not yet notified (a finding alone does not say whether they would have been dismissed), and when
+    an outcome bars them (the barred listing removes the advisory entry: s88L(5)).
+    """
+    statuses = dict(SubjectAllegation.objects.filter(person_id=person_id, case_id=case_id)
+                    .values_list("id", "status"))
+    if not statuses or any(status not in CLOSED_SUBJECT_STATES for status in statuses.values()):
+        return None
+    concluded = [sid for sid, status in statuses.items() if status == SubjectStatus.PROCEEDINGS_CONCLUDED]
+    if concluded:
+        outcomes = _latest_outcomes(concluded)
+        for sid in concluded:
+            proceeding = outcomes.get(sid)
+            if proceeding is None or proceeding.sanction_effective_on is None:
+                return None
+            if proceeding.sanction in BARRING_OUTCOMES:
+                return None
+        return RemovalReason.CONCLUDED_WITHOUT_DISMISSAL  # s88L(1)(c)
+    if any(status == SubjectStatus.PROCEEDINGS_WITHDRAWN for status in statuses.values()):
+        return RemovalReason.PROCEEDINGS_WITHDRAWN  # s88L(1)(b)
+    return RemovalReason.NO_PROCEEDINGS  # s88L(1)(a): every allegation closed before proceedings
+
+
+def advisory_entries_settle(*, actor, person_id: int | None, case_id: int, on: dt.date) -> list[ListEntry]:
+    """A step that may end the matter behind a leaver's advisory entry: if it has ended without a
+    would-have-been-dismissed finding, the entry comes off (Police Act 1996 s88L(1)-(4)).
+
+    The appropriate authority's further report (s88L(2)) is the step itself, recorded in Forewarn by
+    the person who took it; the College must then remove the person (s88L(4)). Called in the step's
+    transaction, after it is saved (`Transition.then`); an entry awaiting its first report is removed
+    too, and its report clock stops.
+    """
+    if person_id is None:
+        return []
+    entries = list(ListEntry.objects.select_for_update().filter(kind=ListKind.ADVISORY, person_id=person_id,
+                                                                case_id=case_id, status__in=ACTIVE).order_by("id"))
+    if not entries:
+        return []
+    reason = _advisory_removal_reason(person_id, case_id)
+    if reason is None:
+        return []
+    note = f"Further report under Police Act 1996 s88L(2): {RemovalReason(reason).label}."
+    return [_remove(entry, actor=actor, on=max(on, entry.status_since), reason=reason, note=note)
+            for entry in entries]
 
 
 def _listing_fields(entry: ListEntry, referral) -> list[str]:
@@ -422,6 +505,7 @@ def entry_list_from_referral(*, actor, referral) -> ListEntry | None:
         before = entry.status
         fields = _listing_fields(entry, referral)
         _save(entry, fields)
+        _report_clocks(entry).update(stopped_on=referral.reported_on)
         event_record(actor=actor, action="list_entry.list", obj=entry, case=entry.case,
                      occurred_on=referral.reported_on, from_state=before, to_state=entry.status,
                      data=_publication_data(entry, {"referral_id": referral.pk, "reported_on":
@@ -469,6 +553,8 @@ def _remove(entry: ListEntry, *, actor, on: dt.date, reason: str, note: str) -> 
     entry.removed_on, entry.removal_reason, entry.removal_note = on, reason, note
     entry.published = False
     _save(entry, ["status", "status_since", "removed_on", "removal_reason", "removal_note", "published"])
+    if before == S.AWAITING_REPORT:
+        _report_clocks(entry).update(stopped_on=on)
     event_record(actor=actor, action="list_entry.remove", obj=entry, case=entry.case, occurred_on=on,
                  from_state=before, to_state=S.REMOVED, data={"kind": entry.kind, "removal_reason": reason},
                  reason=note)

@@ -331,6 +331,7 @@ class RemovalReason(models.TextChoices):
     APPEAL_ALLOWED = "appeal_allowed", "Dismissal overturned on appeal (s88F)"
     REVIEW_SUCCEEDED = "review_succeeded", "Review application succeeded"
     NO_PROCEEDINGS = "no_proceedings", "Decided no proceedings would be brought (s88L(4))"
+    PROCEEDINGS_WITHDRAWN = "proceedings_withdrawn", "Proceedings withdrawn (s88L(4))"
     CONCLUDED_WITHOUT_DISMISSAL = "concluded_without_dismissal", "Proceedings concluded without a 'would have been dismissed' finding (s88L(4))"
     MOVED_TO_BARRED_LIST = "moved_to_barred_list", "Moved onto the barred list (s88L(5))"
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
