@@ -397,6 +397,24 @@ def outbox_retry_command(message_id: int | None, all_dead: bool) -> None:
     click.echo(f"{len(retried)} message(s) back to pending: " + (", ".join(str(m.pk) for m in retried) or "none"))
 
 
+@outbox.command(name="purge")
+@click.option("--keep-days", type=click.IntRange(min=1), default=None,
+              help="Delete messages delivered more than this many days ago [default: FOREWARN_OUTBOX_KEEP_DAYS].")
+def outbox_purge_command(keep_days: int | None) -> None:
+    """Delete delivered messages past the keeping period (the worker does this hourly); pending and dead
+    messages are kept."""
+    _setup_django()
+    from django.conf import settings
+
+    from forewarn.register.delivery import outbox_purge
+
+    days = keep_days if keep_days is not None else settings.FOREWARN_OUTBOX_KEEP_DAYS
+    if days == 0:
+        click.echo("FOREWARN_OUTBOX_KEEP_DAYS is 0: delivered messages are kept; nothing purged.")
+        return
+    click.echo(f"{outbox_purge(keep_days=days):,} delivered message(s) older than {days} days purged.")
+
+
 @main.group()
 def webhook() -> None:
     """Webhook endpoints of your organisation's units (administrators): add, list, rotate, deactivate."""

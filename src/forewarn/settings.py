@@ -231,6 +231,9 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 FOREWARN_OUTBOX_BACKOFF_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_SECONDS", default=30.0)
 FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS = env.float("FOREWARN_OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
 FOREWARN_OUTBOX_MAX_ATTEMPTS = env.int("FOREWARN_OUTBOX_MAX_ATTEMPTS", default=8)
+# Delivered messages are deleted this many days after delivery by the worker (hourly) or by
+# `forewarn outbox purge`; 0 keeps them. Pending and dead messages are kept.
+FOREWARN_OUTBOX_KEEP_DAYS = env.int("FOREWARN_OUTBOX_KEEP_DAYS", default=30)
 # How long a process keeps the serious-allegation rules before reading them again (docs/alerts.md).
 FOREWARN_ALERT_RULES_CACHE_SECONDS = env.float("FOREWARN_ALERT_RULES_CACHE_SECONDS", default=5.0)
 # Subject matching (docs/identification.md): switch off, and how long a process keeps the number of

@@ -418,15 +418,19 @@ def test_worker_escalates_overdue_alerts_and_delivers_the_escalation():
     assert sent.to == [head.email] and "escalated" in sent.subject
 
 
-def test_escalation_failure_does_not_stop_deliveries(monkeypatch, receiver):
-    def broken(*, now):
-        raise RuntimeError("escalation query failed")
+@pytest.mark.parametrize(("module", "job", "message"), [
+    (alerts, "alerts_escalate_overdue", "Escalating overdue alerts failed"),
+    (delivery, "outbox_purge", "Purging delivered messages failed"),
+])
+def test_a_failing_housekeeping_job_does_not_stop_deliveries(monkeypatch, receiver, module, job, message):
+    def broken(**_kwargs):
+        raise RuntimeError(f"{job} failed")
 
-    monkeypatch.setattr(alerts, "alerts_escalate_overdue", broken)
+    monkeypatch.setattr(module, job, broken)
     queue(build_recipient(), endpoint=build_endpoint(receiver.url))
     result = run_once()
     assert result.delivered == 1
-    assert any("Escalating overdue alerts failed" in line for line in result.lines)
+    assert any(message in line for line in result.lines)
 
 
 def test_an_alert_raised_by_alerts_py_is_delivered_by_webhook_and_email(receiver, smtp):
@@ -532,6 +536,68 @@ def test_outbox_status_dead_and_retry(receiver):
     assert event.from_state == "dead" and event.to_state == "pending" and event.data["attempts"] == 8
     assert run_once().delivered == 3  # the retried one, the pending webhook and the e-mail
     assert fresh(dead).status == DeliveryStatus.DELIVERED
+
+
+def _aged(message: OutboxMessage, *, status: str, days: float) -> OutboxMessage:
+    """A message in `status`, delivered (or last tried) `days` ago."""
+    when = timezone.now() - dt.timedelta(days=days)
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=status, delivered_at=when if status == DeliveryStatus.DELIVERED else None)
+    return fresh(message)
+
+
+def outbox_ages(days_and_statuses):
+    recipient = build_recipient()
+    messages = queue(recipient, email="x@met.police.example", count=len(days_and_statuses))
+    return [_aged(m, status=status, days=days) for m, (days, status) in zip(messages, days_and_statuses, strict=True)]
+
+
+def test_purge_deletes_only_messages_delivered_before_the_keeping_period(settings):
+    settings.FOREWARN_OUTBOX_KEEP_DAYS = 30
+    old, recent, dead, pending = outbox_ages([(31, DeliveryStatus.DELIVERED), (29, DeliveryStatus.DELIVERED),
+                                              (90, DeliveryStatus.DEAD), (90, DeliveryStatus.PENDING)])
+    assert delivery.outbox_purge(chunk=1) == 1
+    assert set(OutboxMessage.objects.values_list("pk", flat=True)) == {recent.pk, dead.pk, pending.pk}
+    assert AlertRecipient.objects.count() == 1  # what was sent to whom stays on the alert
+    assert delivery.outbox_purge() == 0
+    assert delivery.outbox_purge(keep_days=28) == 1  # `recent` is past a shorter period
+
+
+def test_purge_is_off_when_the_keeping_period_is_zero_and_refuses_a_negative_one(settings):
+    settings.FOREWARN_OUTBOX_KEEP_DAYS = 0
+    outbox_ages([(400, DeliveryStatus.DELIVERED)])
+    assert delivery.outbox_purge() == 0 and OutboxMessage.objects.count() == 1
+    with pytest.raises(ValidationFailed, match="keep_days"):
+        delivery.outbox_purge(keep_days=-1)
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_the_worker_purges_at_its_first_look_and_then_hourly(settings, monkeypatch):
+    settings.FOREWARN_OUTBOX_KEEP_DAYS = 30
+    outbox_ages([(45, DeliveryStatus.DELIVERED), (40, DeliveryStatus.DELIVERED)])
+    result = run_once()
+    assert not OutboxMessage.objects.exists()
+    assert any("Purged 2 message(s) delivered more than 30 days ago" in line for line in result.lines)
+    calls = []
+    monkeypatch.setattr(delivery, "outbox_purge", lambda: calls.append(1) or 0)
+    worker = Worker(WorkerOptions(once=True), report=lambda line: None)
+    worker._maybe_purge()
+    worker._maybe_purge()  # within the hour: not again
+    assert calls == [1]
+
+
+def test_outbox_purge_command(settings):
+    settings.FOREWARN_OUTBOX_KEEP_DAYS = 30
+    outbox_ages([(10, DeliveryStatus.DELIVERED), (40, DeliveryStatus.DELIVERED)])
+    default = _cli("outbox", "purge")
+    assert default.exit_code == 0 and "1 delivered message(s) older than 30 days purged." in default.output
+    shorter = _cli("outbox", "purge", "--keep-days", 7)
+    assert shorter.exit_code == 0 and "1 delivered message(s) older than 7 days purged." in shorter.output
+    refused = _cli("outbox", "purge", "--keep-days", 0)
+    assert refused.exit_code == 2 and "--keep-days" in refused.output
+    settings.FOREWARN_OUTBOX_KEEP_DAYS = 0
+    kept = _cli("outbox", "purge")
+    assert kept.exit_code == 0 and "nothing purged" in kept.output
 
 
 def test_outbox_retry_refusals_write_nothing():

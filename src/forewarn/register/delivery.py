@@ -465,6 +465,29 @@ def outbox_dead_list(*, limit: int = 200) -> list[OutboxMessage]:
                 .order_by("id")[:limit])
 
 
+def outbox_purge(*, now: dt.datetime | None = None, keep_days: int | None = None, chunk: int = 5_000) -> int:
+    """Delete messages delivered more than `keep_days` ago (FOREWARN_OUTBOX_KEEP_DAYS); 0 keeps them all.
+
+    A delivered row has done its work: what was sent, to which unit and when stays on the alert and
+    its recipients (and the alert's audit event); the row itself holds an e-mail address or an
+    endpoint and would otherwise grow without end (about two a serious allegation). Pending and dead
+    messages are never purged. Deleted in chunks so no lock is held for long beside live deliveries.
+    """
+    keep_days = _setting("FOREWARN_OUTBOX_KEEP_DAYS", 30) if keep_days is None else keep_days
+    if keep_days < 0:
+        raise ValidationFailed(f"keep_days: {keep_days} is negative.", field="keep_days", code="validation.range")
+    if keep_days == 0:
+        return 0
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep_days)
+    purged = 0
+    while True:
+        ids = list(OutboxMessage.objects.filter(status=DeliveryStatus.DELIVERED, delivered_at__lt=cutoff)
+                   .order_by("id").values_list("id", flat=True)[:chunk])
+        if not ids:
+            return purged
+        purged += OutboxMessage.objects.filter(pk__in=ids, status=DeliveryStatus.DELIVERED).delete()[0]
+
+
 def _operator() -> str:
     try:
         return getpass.getuser()

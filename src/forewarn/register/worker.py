@@ -5,7 +5,8 @@ while there is work; when there is none, wait. On PostgreSQL the wait ends at on
 outbox row commits (a trigger, migration register 0004, runs `pg_notify('forewarn_outbox')` and the
 worker LISTENs on its own connection); the poll interval is the fallback, and on SQLite the only
 wake-up. About once a minute the worker also escalates unacknowledged alerts
-(`register.alerts.alerts_escalate_overdue`, issue #4 §2: 2 working days).
+(`register.alerts.alerts_escalate_overdue`, issue #4 §2: 2 working days), and about once an hour it
+deletes messages delivered more than FOREWARN_OUTBOX_KEEP_DAYS ago (`delivery.outbox_purge`).
 
 SIGTERM and SIGINT stop it gracefully: the message being sent is finished and recorded, the rest of
 the batch is handed back at once (not left to its lease). A SIGKILL loses nothing either: the
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
@@ -30,6 +32,7 @@ logger = logging.getLogger("forewarn.register.worker")
 
 NOTIFY_CHANNEL = "forewarn_outbox"
 ESCALATION_INTERVAL_SECONDS = 60.0
+PURGE_INTERVAL_SECONDS = 3600.0  # delivered messages past FOREWARN_OUTBOX_KEEP_DAYS are deleted hourly
 STOP_CHECK_SECONDS = 0.5  # a stop request is noticed within this, however long the poll interval
 # Claims woken by notifications are at least this far apart. Under load (a serious allegation every
 # 20 ms at 50/s) one claim then takes the rows of several commits: a claim costs five statements
@@ -104,6 +107,7 @@ class WorkerOptions:
     batch: int = 20
     once: bool = False
     escalate_every: float = ESCALATION_INTERVAL_SECONDS
+    purge_every: float = PURGE_INTERVAL_SECONDS
     min_claim_gap: float = MIN_CLAIM_GAP_SECONDS
 
 
@@ -115,7 +119,7 @@ class Worker:
         self.report = report or (lambda line: logger.info("%s", line))
         self.stopping = threading.Event()
         self.total = delivery.DrainResult()
-        self._last_escalation: float | None = None
+        self._last_run: dict[str, float] = {}  # periodic job -> when it last ran (monotonic)
         self._last_claim = float("-inf")
         self._listener = _Listener()
 
@@ -145,6 +149,7 @@ class Worker:
                     if not connection.in_atomic_block:  # never inside a caller's transaction (tests)
                         close_old_connections()  # a long-running process: drop broken or aged connections
                     self._maybe_escalate()
+                    self._maybe_purge()
                     # Notifications received so far announce rows this claim will see: discarded, they
                     # do not wake the loop again for an empty claim (one per allegation, at 50/s).
                     self._listener.drain()
@@ -188,21 +193,39 @@ class Worker:
             self.report(f"Batch of {result.claimed}: {result.delivered} delivered, {result.retried} to retry, "
                         f"{result.dead} dead" + (f", {result.released} handed back" if result.released else "") + ".")
 
-    def _maybe_escalate(self) -> None:
+    def _due(self, job: str, every: float) -> bool:
+        """True at the first look and then once per `every` seconds for each periodic job."""
         clock = time.monotonic()
-        if self._last_escalation is not None and clock - self._last_escalation < self.options.escalate_every:
-            return
-        self._last_escalation = clock
+        last = self._last_run.get(job)
+        if last is not None and clock - last < every:
+            return False
+        self._last_run[job] = clock
+        return True
+
+    def _periodic(self, job: Callable[[], int], *, failed: str) -> int:
+        """Run a housekeeping job; a failure is reported and retried next time, never stops deliveries."""
         try:
-            from forewarn.register.alerts import alerts_escalate_overdue
-        except ImportError:  # pragma: no cover - an install without the alerts module
+            return job()
+        except Exception:  # noqa: BLE001 - deliveries go on; the next interval tries again
+            logger.exception("%s", failed)
+            self.report(f"{failed} (see the log); trying again later.")
+            return 0
+
+    def _maybe_escalate(self) -> None:
+        if not self._due("escalate", self.options.escalate_every):
             return
-        try:
-            escalated = alerts_escalate_overdue(now=timezone.now())
-        except Exception:  # noqa: BLE001 - deliveries go on; the next minute tries again
-            logger.exception("escalating overdue alerts failed")
-            self.report("Escalating overdue alerts failed (see the log); trying again in a minute.")
-            return
+        from forewarn.register import alerts
+
+        escalated = self._periodic(lambda: alerts.alerts_escalate_overdue(now=timezone.now()),
+                                   failed="Escalating overdue alerts failed")
         if escalated:
             self.report(f"Escalated {escalated} unacknowledged alert(s) to heads of professional standards "
                         "(the IOPC's to its administrators).")
+
+    def _maybe_purge(self) -> None:
+        if not self._due("purge", self.options.purge_every):
+            return
+        purged = self._periodic(delivery.outbox_purge, failed="Purging delivered messages failed")
+        if purged:
+            self.report(f"Purged {purged} message(s) delivered more than "
+                        f"{settings.FOREWARN_OUTBOX_KEEP_DAYS} days ago.")
