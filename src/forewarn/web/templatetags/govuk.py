@@ -6,6 +6,7 @@ Everything returned here goes through Django's auto-escaping (inclusion template
 from __future__ import annotations
 
 from django import forms, template
+from django.urls import reverse
 
 from forewarn.cases.vocabulary import Category, Standard
 from forewarn.core.clocks import CLOCK_RULES, ClockKind
@@ -36,6 +37,13 @@ def may(user, action: str) -> bool:
     from forewarn.organisations.permissions import has_role_for
 
     return has_role_for(user, action)
+
+
+@register.inclusion_tag("web/includes/nav_item.html", takes_context=True)
+def nav_item(context, url_name: str, label: str):
+    """One item of the service navigation, marked as the current page when it is."""
+    href = reverse(url_name)
+    return {"href": href, "label": label, "current": context["request"].path == href}
 
 
 @register.filter
