@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 
 from forewarn.cases.models import CaseStatus, SubjectStatus
@@ -44,3 +46,19 @@ def test_scenario_b_two_forces(loaded):
     codes = [a.organisation.code for a in b["person"].appointments.order_by("start_date")]
     assert codes == ["KEN", "ESS"]
     assert b["kent_appointment"].organisation.code == "KEN"
+
+
+def test_scenario_d_advisory_list(loaded):
+    from forewarn.cases.selectors import overdue_clocks
+    from forewarn.organisations.models import User
+    from forewarn.register.models import ListEntry
+
+    owed, cleared = loaded["d"]["owed"], loaded["d"]["cleared"]
+    entry = ListEntry.objects.get(person=owed["person"])
+    assert (entry.kind, entry.basis, entry.status) == ("advisory", "resigned_during_investigation", "awaiting_report")
+    kent = User.objects.get(username="kent-psd")
+    assert entry.case_id in set(overdue_clocks(actor=kent).filter(kind="advisory_list_report")
+                                .values_list("case_id", flat=True))
+    removed = ListEntry.objects.get(person=cleared["person"])
+    assert (removed.status, removed.removal_reason, removed.reported_on) == (
+        "removed", "no_proceedings", dt.date(2025, 3, 19))

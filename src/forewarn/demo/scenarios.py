@@ -6,7 +6,10 @@ Court of Appeal allowed and remitted 2025, rehearing: would have been dismissed)
 names; scenario B is an indecent-exposure report against an officer not identified at the time,
 who later moved to another force (the pattern the Angiolini Inquiry examined, §9.2). Scenario C is a
 complaint naming "DS Ashdown from Kentish Town, a man of about forty": two sergeants called Ashdown
-serve there, so identity resolution proposes both and the match waits in the review queue.
+serve there, so identity resolution proposes both and the match waits in the review queue. Scenario D
+is two Kent constables who resign while under investigation for gross misconduct (Police Act 1996
+s88I): one report to the advisory list is still owed and overdue; the other officer was listed, and
+came off the list by itself when the investigation found no case to answer (s88L).
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ SCENARIO_A_SUMMARY = ("Scenario A (fictional): a detective sergeant who took a r
 SCENARIO_A2_SUMMARY = "Scenario A (fictional): a colleague reports inappropriate messages from the same officer."
 SCENARIO_C_SUMMARY = ("Scenario C (fictional): a shopkeeper complains that a detective sergeant from Kentish Town "
                       "was rude and threatening when taking her statement.")
+SCENARIO_D_SUMMARY = ("Scenario D (fictional): a constable is alleged to have falsified a duty record and his "
+                      "overtime claims.")
+SCENARIO_D2_SUMMARY = ("Scenario D (fictional): a constable is alleged to have searched police systems for "
+                       "information about a former partner.")
 SCENARIO_B_SUMMARY = ("Scenario B (fictional): a member of the public reports a man in a police uniform exposing "
                       "himself at a drive-through restaurant.")
 
@@ -73,7 +80,8 @@ def scenarios_loaded() -> bool:
 
 def load_scenarios(actor_by_org: dict) -> dict:
     """Load both scenarios. `actor_by_org` maps MET, KEN, ESS and IOPC to users with the roles needed."""
-    return {"a": _scenario_a(actor_by_org), "b": _scenario_b(actor_by_org), "c": _scenario_c(actor_by_org)}
+    return {"a": _scenario_a(actor_by_org), "b": _scenario_b(actor_by_org), "c": _scenario_c(actor_by_org),
+            "d": _scenario_d(actor_by_org)}
 
 
 def _scenario_a(actors: dict) -> dict:
@@ -285,3 +293,55 @@ def _scenario_c(actors: dict) -> dict:
                                 station_as_given="Kentish Town", approximate_age=40, sex_as_given="M",
                                 description_as_given="Detective sergeant, about forty, from Kentish Town.")
     return {"case": case, "subject": subject, "sergeants": sergeants}
+
+
+def _leaver_under_investigation(kent, *, given: str, family: str, born: dt.date, number: str, summary: str,
+                                category: str, subcategory: str, standards: list[str], opened: dt.date,
+                                resigned: dt.date) -> dict:
+    """A Kent constable investigated for gross misconduct who resigns before it concludes (s88I)."""
+    person = workforce.person_create(actor=kent, given_name=given, family_name=family, date_of_birth=born, sex="M")
+    appointment = workforce.appointment_start(actor=kent, person_id=person.id, organisation_id=kent.organisation_id,
+                                              start_date=dt.date(2016, 9, 5), service_number=number, rank="PC",
+                                              station="Maidstone")
+    case = cases.case_record(actor=kent, case_type="conduct_matter", came_to_attention_on=opened, summary=summary,
+                             incident_date=opened - dt.timedelta(days=10), incident_location="Kent")
+    allegation = cases.allegation_add(actor=kent, case_id=case.id, category=category, subcategory=subcategory,
+                                      standards=standards, description=summary.split(": ", 1)[1])
+    subject = cases.subject_add(actor=kent, allegation_id=allegation.id, person_id=person.id, rank_as_given="PC",
+                                number_as_given=number)
+    _case(kent, "deal_under_conduct_regs", case, opened + dt.timedelta(days=1),
+          reasons="Internal matter, no mandatory referral criterion met.")
+    _case(kent, "investigate", case, opened + dt.timedelta(days=3), special_procedures=True)
+    _subjects(kent, "assess_severity", [subject], opened + dt.timedelta(days=3), severity="gross_misconduct",
+              likely_proceedings="hearing", reasons="If proven, dishonesty that could justify dismissal.")
+    _subjects(kent, "appoint_investigator", [subject], opened + dt.timedelta(days=4), investigator_name="DS Ewan Halloway")
+    _subjects(kent, "serve_notice", [subject], opened + dt.timedelta(days=7),
+              notice_served_on=opened + dt.timedelta(days=7))
+    workforce.appointment_end(actor=kent, appointment_id=appointment.id, on=resigned, reason="resigned")
+    return {"person": person, "case": case, "subject": subject}
+
+
+def _scenario_d(actors: dict) -> dict:
+    """Resigning while under investigation: the advisory list, its report clock and its removal (issue #4 §4)."""
+    kent = actors["KEN"]
+    # Still owed: the report was due 5 working days after he resigned, and is overdue on Kent's pages.
+    owed = _leaver_under_investigation(
+        kent, given="Gideon", family="Marsh", born=dt.date(1990, 4, 17), number="KEN51920",
+        summary=SCENARIO_D_SUMMARY, category="discreditable_conduct", subcategory="", standards=["SPB-HI"],
+        opened=dt.date(2026, 9, 14), resigned=dt.date(2026, 11, 2))
+    # Reported and listed; the investigation then found no case to answer, which takes her off (s88L).
+    cleared = _leaver_under_investigation(
+        kent, given="Tamsin", family="Rook", born=dt.date(1993, 1, 29), number="KEN53307",
+        summary=SCENARIO_D2_SUMMARY, category="information", subcategory="Use of police systems",
+        standards=["SPB-CONF"], opened=dt.date(2025, 2, 3), resigned=dt.date(2025, 3, 14))
+    proceedings.list_referral_record(actor=kent, kind="advisory", subject_allegation_id=cleared["subject"].id,
+                                     reported_on=dt.date(2025, 3, 19),
+                                     conduct_description="Resigned while under investigation for searching "
+                                                         "police systems about a former partner.")
+    _subjects(kent, "submit_report", [cleared["subject"]], dt.date(2025, 6, 20), opinion="no_case_to_answer",
+              report_summary="The searches were authorised by a supervisor for a live safeguarding enquiry.")
+    _case(kent, "submit_investigation_report", cleared["case"], dt.date(2025, 6, 20),
+          report_summary="Investigation report submitted to the appropriate authority.")
+    _subjects(kent, "decide_no_case_to_answer", [cleared["subject"]], dt.date(2025, 6, 30),
+              reasons="The searches had a policing purpose.")
+    return {"owed": owed, "cleared": cleared}
