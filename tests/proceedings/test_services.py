@@ -315,12 +315,12 @@ def test_barred_list_needs_a_notified_dismissal_and_stops_its_clock(aa, casework
 
 @pytest.mark.parametrize(("left_on", "status", "since", "ok"), [
     (dt.date(2024, 6, 1), "under_investigation", dt.date(2024, 3, 1), True),   # left while under investigation
-    (dt.date(2023, 6, 1), "under_investigation", dt.date(2024, 3, 1), False),  # left before it came to attention
+    (dt.date(2023, 6, 1), "under_investigation", dt.date(2024, 3, 1), True),   # came to attention after (s88I(1)(b))
     (dt.date(2024, 6, 1), "no_case_to_answer", dt.date(2024, 5, 1), False),    # closed before leaving
     (dt.date(2024, 6, 1), "proceedings_concluded", dt.date(2024, 9, 1), True),  # still open when leaving
     (None, "under_investigation", dt.date(2024, 3, 1), False),                # not left
 ])
-def test_advisory_list_is_for_leaving_while_an_allegation_is_open(aa, left_on, status, since, ok):
+def test_advisory_list_is_for_leaving_while_open_or_an_allegation_after_leaving(aa, left_on, status, since, ok):
     subject = officer_allegations(status=status, status_since=since, left_service_on=left_on,
                                   is_former_officer=left_on is not None)[0]
     assert subject.case.came_to_attention_on == dt.date(2024, 1, 15)

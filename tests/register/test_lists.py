@@ -340,6 +340,62 @@ def test_a_suspended_case_does_not_pause_the_list_report_clocks():
     assert Clock.objects.get(kind="iopc_referral").paused_on == dt.date(2024, 6, 5)
 
 
+# -- an allegation about someone who had already resigned or retired (s88I(1)(b)) -------------------------------
+def former_officer(*, reason="resigned", left=dt.date(2023, 11, 30), role_type="officer", serving_elsewhere=False):
+    person = PersonFactory(given_name="Ansel", family_name="Threlkeld")
+    appointment = AppointmentFactory(person=person, service_number="MET7310", role_type=role_type,
+                                     start_date=dt.date(2012, 4, 2), end_date=left, end_reason=reason)
+    RankHeldFactory(appointment=appointment, rank="DC", start_date=dt.date(2012, 4, 2))
+    if serving_elsewhere:
+        AppointmentFactory(person=person, organisation=org("KEN"), role_type="staff", service_number="KENS12",
+                           start_date=dt.date(2024, 2, 1))
+    subject = SubjectAllegationFactory(allegation=AllegationFactory(standards=["SPB-DC"]), person=person)
+    return person, subject  # the case came to attention on 15 January 2024
+
+
+def assess(aa, subject, severity="gross_misconduct", action="assess_severity"):
+    return subject_step(aa, subject, action, severity=severity, reasons="As alleged, it would justify dismissal.")
+
+
+def test_gross_misconduct_alleged_after_resigning_opens_an_advisory_entry_with_its_clock(aa):
+    person, subject = former_officer()
+    assess(aa, subject)
+    entry = ListEntry.objects.get()
+    assert (entry.kind, entry.basis, entry.status, entry.person) == (
+        "advisory", "allegation_after_resigning", S.AWAITING_REPORT, person)
+    # What the report holds for s88I(1)(b) (reg 12(2)(e)): rank and number when last an officer.
+    assert (entry.rank, entry.service_number, entry.gross_misconduct, entry.standards) == (
+        "DC", "MET7310", True, ["SPB-DC"])
+    assert (entry.decided_on, entry.report_due_on) == (TODAY, calendar.add_working_days(TODAY, 5))
+    assert advisory_clock(entry).due_on == entry.report_due_on
+    assert list(list_events().values_list("action", flat=True)) == ["list_entry.open"]
+    # The force reports it like any advisory entry, and the no-case-to-answer route takes it off (s88L).
+    entry = report(aa, entry, on=TODAY)
+    assert entry.status == S.LISTED
+
+
+def test_a_retired_officer_s_entry_says_so_and_reassessment_to_gross_misconduct_opens_it(aa):
+    _, subject = former_officer(reason="retired")
+    assess(aa, subject, severity="misconduct")
+    assert not ListEntry.objects.exists()
+    assess(aa, subject, action="reassess_severity")
+    assert ListEntry.objects.get().basis == "allegation_after_retiring"
+    assess(aa, subject, action="reassess_severity")  # a second assessment opens no second entry
+    assert ListEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize(("kwargs", "why"), [
+    ({"reason": "dismissed"}, "a dismissal is for the barred list"),
+    ({"left": dt.date(2024, 2, 1)}, "left after it came to attention: s88I(1)(a), opened on leaving"),
+    ({"role_type": "staff"}, "s88I(1)(b) is about former officers and special constables"),
+    ({"serving_elsewhere": True}, "still serving with the police"),
+])
+def test_no_entry_after_leaving_when(aa, kwargs, why):
+    _, subject = former_officer(**kwargs)
+    assess(aa, subject)
+    assert not ListEntry.objects.exists(), why
+
+
 # -- advisory removal when the matter ends without a would-have-been-dismissed finding (s88L(1)-(4)) ----------
 def subject_step(actor, subject, action, **payload):
     obj, _ = run_transition(machine=SUBJECT_ALLEGATION_MACHINE, obj_id=subject.pk, action=action, actor=actor,

@@ -681,6 +681,14 @@ def _advisory_list_settle(ctx: Context) -> None:
     advisory_entries_settle(actor=ctx.actor, person_id=ctx.obj.person_id, case_id=ctx.obj.case_id, on=ctx.on)
 
 
+def _advisory_list_open_after_leaving(ctx: Context) -> None:
+    """Gross misconduct alleged against someone who had resigned or retired: the advisory list
+    (Police Act 1996 s88I(1)(b)); `register.lists.advisory_entry_open_after_leaving` decides."""
+    from forewarn.register.lists import advisory_entry_open_after_leaving  # the register sits above cases
+
+    advisory_entry_open_after_leaving(actor=ctx.actor, subject=ctx.obj, on=ctx.on)
+
+
 # Steps that close a subject-allegation before or instead of proceedings. The finding of proceedings
 # (conclude_proceedings) settles nothing yet: whether the person would have been dismissed is the
 # outcome's, notified later (proceedings.lifecycle outcome_notify).
@@ -707,14 +715,16 @@ SUBJECT_ALLEGATION_MACHINE = Machine(
         Transition(
             action="assess_severity", label="Assess severity", sources=(SubjectStatus.RAISED,),
             target=SubjectStatus.SEVERITY_ASSESSED, roles=AA_OR_IOPC, payload=SeverityAssessment,
-            apply=_copy("severity", "likely_proceedings"), cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
+            apply=_copy("severity", "likely_proceedings"), then=(_advisory_list_open_after_leaving,),
+            cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
         # Severity may be revised at any time during the investigation.
         Transition(
             action="reassess_severity", label="Revise the severity assessment",
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.INVESTIGATOR_APPOINTED,
                      SubjectStatus.UNDER_INVESTIGATION),
             target=SubjectStatus.SEVERITY_ASSESSED, roles=AA_OR_IOPC, payload=SeverityAssessment,
-            apply=_copy("severity", "likely_proceedings"), cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
+            apply=_copy("severity", "likely_proceedings"), then=(_advisory_list_open_after_leaving,),
+            cite="Conduct Regs 2020 reg 14; C&M Regs 2020 reg 16"),
         Transition(
             action="close_no_action", label="Close with no further action",
             sources=(SubjectStatus.SEVERITY_ASSESSED, SubjectStatus.NO_CASE_TO_ANSWER),

@@ -302,15 +302,16 @@ def list_referral_record(
             if subject is None:
                 raise ValidationFailed("subject_allegation_id: an advisory-list report names the allegation.",
                                        field="subject_allegation_id", code="validation.required")
-            # Police Act 1996 s88I: the person left (resigned or retired) after the allegation came to
-            # attention and before it was concluded.
+            # Police Act 1996 s88I(1)(a): the person left (resigned or retired) after the allegation came
+            # to attention and before it was concluded; s88I(1)(b): it came to attention after they left.
             left = _left_service_on(subject)
+            came = subject.case.came_to_attention_on
             closed_before_leaving = (subject.status in CLOSED_SUBJECT_STATES and left is not None
                                      and subject.status_since <= left)
-            require(left is not None and left >= subject.case.came_to_attention_on and not closed_before_leaving,
+            require(left is not None and (left < came or not closed_before_leaving),
                     "list_referral.not_left_while_open",
-                    "The advisory list is for a person who left service while an allegation was open "
-                    "(Police Act 1996 s88I).")
+                    "The advisory list is for a person who left service while an allegation was open, or "
+                    "about whom an allegation came to attention after they left (Police Act 1996 s88I).")
             if reported_on < left:
                 # The report is made because they left (s88I(2)): it cannot precede their leaving.
                 raise ValidationFailed(f"reported_on: {reported_on.isoformat()} is before the person left the "

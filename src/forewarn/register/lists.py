@@ -5,8 +5,9 @@ How an entry arises (each in the transaction of the change that causes it):
 - barred, awaiting the report: a dismissal, or a finding that a former officer would have been
   dismissed, is notified (`proceedings.lifecycle`, where the BARRED_LIST_REPORT clock starts);
 - advisory, awaiting the report: an appointment ends by resignation or retirement while an
-  allegation against the person that came to attention before they left is still open (s88I),
-  one entry per case (`workforce.services.appointment_end`);
+  allegation against the person that came to attention before they left is still open (s88I(1)(a)),
+  one entry per case (`workforce.services.appointment_end`); or an allegation about a former officer
+  who resigned or retired is assessed as gross misconduct (s88I(1)(b), `cases.lifecycle`);
 - listed: the appropriate authority's report to the College (`proceedings.services.list_referral_record`)
   lists the waiting entry, or a new one if none was waiting. Listing a barred entry removes the
   person's live advisory entries (s88L(5)).
@@ -40,7 +41,7 @@ from django.db.models.functions import Concat, Lower
 from django.utils import timezone
 
 from forewarn.audit.services import audited_write, event_record, read_record, read_search
-from forewarn.cases.models import SubjectAllegation, SubjectStatus
+from forewarn.cases.models import Severity, SubjectAllegation, SubjectStatus
 from forewarn.cases.vocabulary import Standard
 from forewarn.core import calendar
 from forewarn.core.clocks import ClockKind
@@ -89,6 +90,13 @@ REVIEW_AFTER_YEARS = {"gross_misconduct": 5, "gross_incompetence": 3, "other": 5
 ADVISORY_ROLE_TYPES = frozenset({RoleType.OFFICER, RoleType.SPECIAL, RoleType.STAFF})
 LEAVING_BASIS = {EndReason.RESIGNED: ListBasis.RESIGNED_DURING_INVESTIGATION,
                  EndReason.RETIRED: ListBasis.RETIRED_DURING_INVESTIGATION}
+# s88I(1)(b) [V]: a former member of a police force or former special constable who resigned or
+# retired, about whom a relevant allegation comes to attention afterwards. Which allegations are
+# "relevant" was not verified [R]: Forewarn takes those assessed as gross misconduct, the only ones on
+# which a former officer can be brought to proceedings (Conduct Regs 2020 reg 4 [R]).
+AFTER_LEAVING_BASIS = {EndReason.RESIGNED: ListBasis.ALLEGATION_AFTER_RESIGNING,
+                       EndReason.RETIRED: ListBasis.ALLEGATION_AFTER_RETIRING}
+FORMER_OFFICER_ROLE_TYPES = frozenset({RoleType.OFFICER, RoleType.SPECIAL})
 REMOVAL_REASONS = {
     ListKind.BARRED: (RemovalReason.APPEAL_ALLOWED, RemovalReason.REVIEW_SUCCEEDED, RemovalReason.ENTERED_IN_ERROR),
     ListKind.ADVISORY: (RemovalReason.NO_PROCEEDINGS, RemovalReason.PROCEEDINGS_WITHDRAWN,
@@ -353,11 +361,48 @@ def advisory_entries_open(*, actor, appointment, on: dt.date) -> list[ListEntry]
                           gross_misconduct=any(s.severity == "gross_misconduct" for s in open_subjects),
                           decided_on=on, status=S.AWAITING_REPORT, status_since=on,
                           report_due_on=report_due(ListKind.ADVISORY, on))
-        opened.append(_created(entry, actor=actor, on=on))
-        # On the case's clocks too, so the force's overdue page and My work show the report (reg 12(1)).
-        Clock.objects.create(case_id=case_id, subject_allegation=first, kind=ClockKind.ADVISORY_LIST_REPORT,
-                             started_on=on, due_on=entry.report_due_on)
+        opened.append(_advisory_created(entry, actor=actor, on=on))
     return opened
+
+
+def _advisory_created(entry: ListEntry, *, actor, on: dt.date) -> ListEntry:
+    """Save a waiting advisory entry and start its report clock on the case, so the force's overdue
+    page and My work show the report (2017 Regs reg 12(1))."""
+    _created(entry, actor=actor, on=on)
+    Clock.objects.create(case_id=entry.case_id, subject_allegation=entry.subject_allegation,
+                         kind=ClockKind.ADVISORY_LIST_REPORT, started_on=on, due_on=entry.report_due_on)
+    return entry
+
+
+def advisory_entry_open_after_leaving(*, actor, subject: SubjectAllegation, on: dt.date) -> ListEntry | None:
+    """A relevant allegation about someone who had already resigned or retired (s88I(1)(b)).
+
+    Called when a subject-allegation is assessed (or reassessed) as gross misconduct
+    (`Transition.then`). Nothing if the subject is not identified, if the person still serves in any
+    force or role, if they left otherwise (dismissed: the barred list), if they left only after the
+    allegation came to attention (s88I(1)(a), opened on leaving), or if the case already has a live
+    entry for them.
+    """
+    if subject.person_id is None or subject.severity != Severity.GROSS_MISCONDUCT:
+        return None
+    appointments = list(Appointment.objects.filter(person_id=subject.person_id))
+    police = [a for a in appointments if a.role_type in FORMER_OFFICER_ROLE_TYPES]
+    if not police or any(a.end_date is None for a in appointments):
+        return None
+    last = max(police, key=lambda a: (a.end_date, a.pk))
+    basis = AFTER_LEAVING_BASIS.get(last.end_reason)
+    if basis is None or last.end_date >= subject.case.came_to_attention_on:
+        return None
+    if ListEntry.objects.filter(kind=ListKind.ADVISORY, person_id=subject.person_id, case_id=subject.case_id,
+                                status__in=ACTIVE).exists():
+        return None
+    # The report holds the rank and number when last serving, and the date they left (reg 12(2)(e)).
+    entry = ListEntry(**_snapshot(person=subject.person, case=subject.case, on=last.end_date, fallback=subject),
+                      kind=ListKind.ADVISORY, basis=basis, subject_allegation=subject,
+                      standards=sorted(subject.allegation.standards), gross_misconduct=True,
+                      decided_on=on, status=S.AWAITING_REPORT, status_since=on,
+                      report_due_on=report_due(ListKind.ADVISORY, on))
+    return _advisory_created(entry, actor=actor, on=on)
 
 
 def _report_clocks(entry: ListEntry) -> QuerySet[Clock]:
@@ -473,8 +518,11 @@ def _new_entry_from_referral(referral) -> ListEntry | None:
         decided_on = _left_service_on(subject) or referral.reported_on
         end_reason = (Appointment.objects.filter(person_id=subject.person_id, end_date=decided_on)
                       .values_list("end_reason", flat=True).first())
+        after = decided_on < subject.case.came_to_attention_on  # s88I(1)(b)
+        basis = (AFTER_LEAVING_BASIS.get(end_reason, ListBasis.ALLEGATION_AFTER_RESIGNING) if after
+                 else LEAVING_BASIS.get(end_reason, ListBasis.RESIGNED_DURING_INVESTIGATION))
         fields = {**_snapshot(person=subject.person, case=subject.case, on=decided_on, fallback=subject),
-                  "kind": ListKind.ADVISORY, "basis": LEAVING_BASIS.get(end_reason, ListBasis.RESIGNED_DURING_INVESTIGATION),
+                  "kind": ListKind.ADVISORY, "basis": basis,
                   "subject_allegation": subject, "standards": list(referral.standards),
                   "gross_misconduct": subject.severity == "gross_misconduct", "decided_on": decided_on}
     return ListEntry(**fields, report_due_on=report_due(referral.kind, decided_on))

@@ -325,6 +325,8 @@ class ListBasis(models.TextChoices):
     WOULD_HAVE_BEEN_DISMISSED = "would_have_been_dismissed", "Former officer who would have been dismissed"
     RESIGNED_DURING_INVESTIGATION = "resigned_during_investigation", "Resigned while an allegation was open"
     RETIRED_DURING_INVESTIGATION = "retired_during_investigation", "Retired while an allegation was open"
+    ALLEGATION_AFTER_RESIGNING = "allegation_after_resigning", "Allegation came to attention after resigning"
+    ALLEGATION_AFTER_RETIRING = "allegation_after_retiring", "Allegation came to attention after retiring"
 
 
 class RemovalReason(models.TextChoices):
