@@ -415,12 +415,6 @@ def _report_clocks(entry: ListEntry) -> QuerySet[Clock]:
     return Clock.objects.filter(**where, stopped_on__isnull=True)
 
 
-# Police Act 1996 s88L(1): the three ways the matter behind an advisory entry can end without a
-# finding that the person would have been dismissed, each a removal reason.
-_ENDED_WITHOUT_PROCEEDINGS = frozenset(CLOSED_SUBJECT_STATES - {SubjectStatus.PROCEEDINGS_WITHDRAWN,
-                                                                 SubjectStatus.PROCEEDINGS_CONCLUDED})
-
-
 def _latest_outcomes(subject_ids: list[int]) -> dict[int, Proceeding]:
     """The most recent proceeding on each subject-allegation (a rehearing after remittal replaces the first)."""
     latest: dict[int, Proceeding] = {}
