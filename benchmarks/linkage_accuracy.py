@@ -50,7 +50,8 @@ HISTORICAL = DATA / "splink-synthetic" / "historical_figures_with_errors_50k.par
 TARGETS = {"chicago": 0.99, "febrl": 0.995, "historical": 0.95}
 BASELINE_THRESHOLD = 0.5
 SCAN = (0.5, 0.8, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
-# Pairs below this are not fetched from DuckDB for the Forewarn model's threshold scan (memory).
+# The Forewarn model's threshold scan starts here (the pairs are fetched down to model.GROUP_EVIDENCE_FLOOR,
+# which the clustering uses as evidence between groups).
 FOREWARN_SCAN_FLOOR = 0.9
 
 # Column types of a normalised frame (linkage/normalise.py): every field text except the birth year.
@@ -249,7 +250,7 @@ def run_forewarn(name: str, frames: list[Path], fields: set[str], gold: dict[str
     tables = [_register(db_api, frame) for frame in frames]
     linker = Linker(tables if len(tables) > 1 else tables[0], model.settings_for(fields=fields, link_type=link_type))
     model.train(linker, fields=fields)
-    pairs = _pairs(linker.inference.predict(threshold_match_probability=FOREWARN_SCAN_FLOOR))
+    pairs = _pairs(linker.inference.predict(threshold_match_probability=model.GROUP_EVIDENCE_FLOOR))
     attributes = _attributes(frames)
     clusters = model.cluster_pairs(pairs, threshold=model.DEFAULT_THRESHOLD, attributes=attributes,
                                    ids=attributes)

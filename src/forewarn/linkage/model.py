@@ -114,6 +114,27 @@ def _nickname_level(field: str):
                   "a short form of the same name")
 
 
+def _pet_stem(column: str) -> str:
+    """A pet form's stem: the name without its "-ie", "-ey" or "-y", and one of a doubled last letter
+    ("artie" -> "art", "norrie" -> "nor", "herbie" -> "herb"); null when the name has no such ending."""
+    bare = (f"(case when substr({column}, -2, 2) in ('ie', 'ey') then substr({column}, 1, length({column}) - 2) "
+            f"when substr({column}, -1, 1) = 'y' then substr({column}, 1, length({column}) - 1) end)")
+    return (f"(case when substr({bare}, -1, 1) = substr({bare}, -2, 1) "
+            f"then substr({bare}, 1, length({bare}) - 1) else {bare} end)")
+
+
+def _pet_form_level(field: str):
+    """An English pet form made with "-ie"/"-y" from the start of the name ("artie"/"arthur", "norrie"/"norman",
+    "herbie"/"herbert", "monty"/"montague"), which the nickname list does not hold; a stem of three letters
+    or more."""
+    def one_way(pet: str, full: str) -> str:
+        stem = _pet_stem(pet)
+        return f"(length({stem}) >= 3 and substr({full}, 1, length({stem})) = {stem})"
+
+    return _level(f"{one_way(field + '_l', field + '_r')} or {one_way(field + '_r', field + '_l')}",
+                  "a pet form of the name")
+
+
 def _name_comparison(field: str, other: str | None):
     cll = _cll()
     levels = []
@@ -140,7 +161,7 @@ def _name_comparison(field: str, other: str | None):
         _level(f"length({field}_l) >= 2 and length({field}_r) >= 2 and "
                f"(substr({field}_l, 1, length({field}_r)) = {field}_r "
                f"or substr({field}_r, 1, length({field}_l)) = {field}_l)", "one is the start of the other"),
-        *([_nickname_level(field)] if field == "given_name" else []),
+        *([_nickname_level(field), _pet_form_level(field)] if field == "given_name" else []),
         _level(f"(length({field}_l) = 1 or length({field}_r) = 1) "
                f"and substr({field}_l, 1, 1) = substr({field}_r, 1, 1)", "same initial"),
         cll.JaroWinklerLevel(field, 0.8).configure(label_for_charts="similar"),
@@ -340,6 +361,10 @@ def blocking_rules_for(fields: set[str]) -> list:
                   "l.family_name = r.given_name and r.family_name is null"]
         if birth:
             rules.append(block_on("substr(given_name, 1, 1)", "family_name", birth))
+            # A record without a date of birth (or year) has only its names to be found by: the initial and
+            # family name, for those records only (on all records it would block every "J. Smith" together).
+            rules += [f"l.family_name = r.family_name and substr(l.given_name, 1, 1) = substr(r.given_name, 1, 1) "
+                      f"and {side}.{birth} is null" for side in "lr"]
         if "start_date" in fields:
             rules.append(block_on("family_name", "start_date"))
     if birth and "family_name" in fields:
@@ -365,20 +390,21 @@ def blocking_rules_for(fields: set[str]) -> list:
 
 def _birth_place_rules(fields: set[str], birth: str | None) -> list:
     """Blocking with the place of birth, each rule narrowed by a second key so that a big city does not make
-    one huge block: the first three letters of the family name (a typo later in the name), the given name (a
-    family name changed on marriage), the birth year with either initial (both names recorded differently),
-    the postcode."""
+    one huge block: the first three letters of the family name (a typo later in the name), the given name's
+    initial (a family name changed on marriage, a given name in another form: "john"/"jean"), the full date
+    of birth (both names recorded differently), the birth year with the family name's initial, the postcode."""
     from splink import block_on
 
     rules = []
     if "family_name" in fields:
         rules.append(block_on("birth_place", "substr(family_name, 1, 3)"))
     if "given_name" in fields:
-        rules.append(block_on("birth_place", "given_name"))
-    if birth:
+        rules.append(block_on("birth_place", "substr(given_name, 1, 1)"))
+    if "birth_date" in fields:
+        rules.append(block_on("birth_place", "birth_date"))
+    if birth and "family_name" in fields:
         year = "birth_year" if "birth_year" in fields else "substr(birth_date, 1, 4)"
-        rules += [block_on("birth_place", year, f"substr({name}, 1, 1)")
-                  for name in ("given_name", "family_name") if name in fields]
+        rules.append(block_on("birth_place", year, "substr(family_name, 1, 1)"))
     if "postcode" in fields:
         rules.append(block_on("birth_place", "postcode"))
     return rules
@@ -600,6 +626,7 @@ class _Components:
                  partners: Mapping[Any, list[tuple[Any, int | None, str | None]]]):
         self.parent: dict[Any, Any] = {}
         self.members: dict[Any, list] = {}  # root -> the members that carry a birth year or a sex
+        self.records: dict[Any, list] = {}  # root -> every member
         self.attributes = attributes
         self.partners = partners  # record -> (record, birth year, sex) of each record it was scored a match with
 
@@ -609,6 +636,7 @@ class _Components:
             parent[item] = item
             year, sex = self.attributes.get(item, (None, None))
             self.members[item] = [(item, year, sex)] if year is not None or sex else []
+            self.records[item] = [item]
             return item
         root = item
         while parent[root] != root:
@@ -661,17 +689,47 @@ class _Components:
                     return True
         return False
 
-    def merge(self, left, right) -> bool:
+    def _outvoted(self, left, right) -> bool:
+        """Whether one of two groups is a lone record that the other, of two records or more, outvotes: the
+        merged group's settled values no longer contradict one another."""
+        if min(len(self.records[left]), len(self.records[right])) != 1 or \
+                max(len(self.records[left]), len(self.records[right])) < 2:
+            return False
+        settled = self._settled(self.members[left] + self.members[right])
+        years = [year for _, year, _ in settled if year is not None]
+        return ((not years or max(years) - min(years) <= BIRTH_YEAR_TOLERANCE)
+                and len({sex for _, _, sex in settled if sex}) <= 1)
+
+    def merge(self, left, right, *, outvote: bool = False) -> bool:
+        """Merge the groups of two records unless they contradict (`outvote`: unless a lone record contradicts
+        a group that outvotes it)."""
         a, b = self.find(left), self.find(right)
         if a == b:
             return True
-        if self._contradict(a, b):
+        if self._contradict(a, b) and not (outvote and self._outvoted(a, b)):
             return False
-        if len(self.members[a]) < len(self.members[b]):
+        if len(self.records[a]) < len(self.records[b]):
             a, b = b, a
         self.parent[b] = a
         self.members[a] += self.members.pop(b)
+        self.records[a] += self.records.pop(b)
         return True
+
+
+# Clustering: scored pairs at or above this probability count as evidence between groups (`cluster_pairs`);
+# callers fetch the pairs down to min(threshold, GROUP_EVIDENCE_FLOOR).
+GROUP_EVIDENCE_FLOOR = 0.3
+# Two groups of two records or more merge on a strong pair only when their records' average cross
+# probability (pairs not scored, or scored below the floor, count 0) reaches this: one strong pair between
+# two people's records (a corrupted record, a relative) does not make them one person.
+GROUP_LINK_AVERAGE = 0.1
+# A lone record (or a pair) joins the group its scored pairs at or above the floor point to when at least two
+# of them go to that group, their average probability is at least LONE_RECORD_AVERAGE, and they carry at
+# least LONE_RECORD_DOMINANCE times the probability of its pairs with any other group. Chosen on the accuracy
+# benchmark (docs/benchmarks.md, 2026-12-07).
+LONE_RECORD_AVERAGE = 0.4
+LONE_RECORD_DOMINANCE = 3
+LONE_GROUP_MAX = 2
 
 
 def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float = DEFAULT_THRESHOLD,
@@ -680,11 +738,25 @@ def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float =
     """Cluster scored pairs into people, refusing links that would put contradictions in one cluster.
 
     Plain connected components chain: A–B and B–C at high probability put A and C together even when
-    A and C were born years apart. Here pairs are merged strongest first, and a merge is refused when
-    it would join two records that contradict each other (`_Components`; `attributes`: record id ->
-    (birth year, sex)). Returns record id -> cluster id (the smallest record id in the cluster as text);
-    `ids` adds singletons.
+    A and C were born years apart. With `attributes` (record id -> (birth year, sex)):
+
+    1. pairs at or above the threshold are merged strongest first; a merge is refused when it would join
+       two records that contradict each other (`_Components`), or two groups of two records or more whose
+       average cross probability is below GROUP_LINK_AVERAGE;
+    2. the strong pairs refused for a contradiction are tried again, strongest first, where one side is a
+       lone record and the other a group of two or more that outvotes it (the merged group settles on one
+       birth year and one sex): one corrupted year or sex no longer keeps a record out of its person;
+    3. a lone record or pair (a sparse record: names and little else) joins the group of two or more records
+       its scored pairs at or above GROUP_EVIDENCE_FLOOR point to, when at least two of them go to that group,
+       their average probability is at least LONE_RECORD_AVERAGE and they outweigh its pairs with any other
+       group LONE_RECORD_DOMINANCE times; contradictions checked as in 2.
+
+    `pairs` may hold pairs below the threshold (steps 1 and 3 use those at or above GROUP_EVIDENCE_FLOOR).
+    Without `attributes` it is plain connected components over the pairs at or above the threshold (the
+    accuracy benchmark's baseline). Returns record id -> cluster id (the smallest record id in the cluster
+    as text); `ids` adds singletons.
     """
+    pairs = [p for p in pairs if p[2] >= min(threshold, GROUP_EVIDENCE_FLOOR)]
     strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     partners: dict[Any, list] = {}
     if attributes:
@@ -692,10 +764,14 @@ def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float =
             partners.setdefault(left, []).append((right, *attributes.get(right, (None, None))))
             partners.setdefault(right, []).append((left, *attributes.get(left, (None, None))))
     components = _Components(attributes or {}, partners)
-    for left, right, _probability in strong:
-        components.merge(left, right)
     for item in ids:
         components.find(item)
+    if not attributes:
+        for left, right, _probability in strong:
+            components.merge(left, right)
+    else:
+        _merge_strong(components, pairs, strong)
+        _join_lone_records(components, pairs)
     groups: dict[Any, list] = {}
     for item in list(components.parent):
         groups.setdefault(components.find(item), []).append(item)
@@ -705,3 +781,65 @@ def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float =
         for item in group:
             result[item] = cluster_id
     return result
+
+
+def _merge_strong(components: _Components, pairs: list, strong: list) -> None:
+    """Steps 1 and 2 of `cluster_pairs`."""
+    scored: dict[Any, dict[Any, float]] = {}
+    for left, right, probability in pairs:
+        scored.setdefault(left, {})[right] = probability
+        scored.setdefault(right, {})[left] = probability
+    refused = []
+    for left, right, _probability in strong:
+        a, b = components.find(left), components.find(right)
+        if a == b:
+            continue
+        size_a, size_b = len(components.records[a]), len(components.records[b])
+        if size_a >= 2 and size_b >= 2:
+            small, big = (a, b) if size_a <= size_b else (b, a)
+            big_records = set(components.records[big])
+            cross = sum(probability for item in components.records[small]
+                        for other, probability in scored.get(item, {}).items() if other in big_records)
+            if cross / (size_a * size_b) < GROUP_LINK_AVERAGE:
+                continue
+        if not components.merge(a, b):
+            refused.append((left, right))
+    for left, right in refused:
+        components.merge(left, right, outvote=True)
+
+
+def _join_lone_records(components: _Components, pairs: list) -> None:
+    """Step 3 of `cluster_pairs`."""
+    links: dict[Any, dict[Any, list[float]]] = {}
+    for left, right, probability in pairs:
+        a, b = components.find(left), components.find(right)
+        if a != b:
+            links.setdefault(a, {}).setdefault(b, []).append(probability)
+            links.setdefault(b, {}).setdefault(a, []).append(probability)
+    for group in sorted(links, key=str):
+        root = components.find(group)
+        if len(components.records[root]) > LONE_GROUP_MAX:
+            continue
+        targets: dict[Any, list[float]] = {}
+        for other, probabilities in links[group].items():
+            target = components.find(other)
+            if target != root:
+                targets.setdefault(target, []).extend(probabilities)
+        if not targets:
+            continue
+        ranked = sorted(targets.items(), key=lambda item: -sum(item[1]))
+        target, probabilities = ranked[0]
+        # Two pairs at least: in a link of two files a record is scored only against the other file, so one
+        # pair into a group of two is not evidence that it is the same person as the group's record of its own.
+        if (len(components.records[target]) >= 2 and len(probabilities) >= 2 and _years_meet(components, root, target)
+                and sum(probabilities) / len(probabilities) >= LONE_RECORD_AVERAGE
+                and all(sum(other) * LONE_RECORD_DOMINANCE <= sum(probabilities) for _, other in ranked[1:])):
+            components.merge(root, target, outvote=True)
+
+
+def _years_meet(components: _Components, lone, group) -> bool:
+    """Whether a lone record without a birth year, or one whose year the group also holds (within the tolerance):
+    a record with a year joins no group that holds none (a namesake without a date of birth)."""
+    own = [year for _, year, _ in components.members[lone] if year is not None]
+    theirs = [year for _, year, _ in components.members[group] if year is not None]
+    return not own or any(abs(a - b) <= BIRTH_YEAR_TOLERANCE for a in own for b in theirs)

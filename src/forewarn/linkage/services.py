@@ -216,7 +216,9 @@ def dedupe_run(
             linker = _linker(table, settings)
             _train(linker, fields=fields, trained=result.model_trained, progress=progress)
             with _step(progress, "scoring pairs"):
-                predictions = linker.inference.predict(threshold_match_probability=probability)
+                # Pairs below the threshold down to the model's floor are evidence for the clustering.
+                predictions = linker.inference.predict(
+                    threshold_match_probability=min(probability, model.GROUP_EVIDENCE_FLOOR))
             with _step(progress, "clustering"):
                 attributes = {row["unique_id"]: (row["birth_year"], row["sex"])
                               for row in db.rows("select unique_id, birth_year, sex from records")}
@@ -228,7 +230,7 @@ def dedupe_run(
                 sizes: dict[str, int] = {}
                 for cluster_id in clusters.values():
                     sizes[cluster_id] = sizes.get(cluster_id, 0) + 1
-                weakest = _weakest_links(pairs, clusters, threshold=probability)
+                weakest = _weakest_links(pairs, clusters)
             if save_model:
                 model.model_save(linker, save_model, fields=sorted(fields))
             write = _stage(progress, "writing")
@@ -248,12 +250,13 @@ def dedupe_run(
     return result
 
 
-def _weakest_links(pairs: list[tuple[str, str, float]], clusters: dict[str, str], *,
-                   threshold: float) -> dict[str, float]:
+def _weakest_links(pairs: list[tuple[str, str, float]], clusters: dict[str, str]) -> dict[str, float]:
     """cluster id -> the probability of the weakest link that holds the cluster together.
 
-    That is the smallest edge of the cluster's maximum spanning tree (Kruskal, strongest first): the
-    one link whose removal would split the cluster, so a reviewer knows how firmly it holds.
+    That is the smallest edge of the cluster's maximum spanning tree (Kruskal, strongest first) over the
+    scored pairs inside the cluster: the one link whose removal would split the cluster, so a reviewer
+    knows how firmly it holds. A lone record joined to its person on several weaker pairs
+    (`model.cluster_pairs`, step 3) shows the strongest of them, below the threshold.
     """
     parent: dict[str, str] = {}
 
@@ -266,7 +269,7 @@ def _weakest_links(pairs: list[tuple[str, str, float]], clusters: dict[str, str]
 
     weakest: dict[str, float] = {}
     for left, right, probability in sorted(pairs, key=lambda p: -p[2]):
-        if probability < threshold or clusters.get(left) != clusters.get(right):
+        if clusters.get(left) != clusters.get(right):
             continue
         a, b = find(left), find(right)
         if a != b:
