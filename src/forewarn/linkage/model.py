@@ -757,7 +757,8 @@ def cluster_pairs(pairs: Iterable[tuple[Any, Any, float]], *, threshold: float =
     as text); `ids` adds singletons.
     """
     pairs = [p for p in pairs if p[2] >= min(threshold, GROUP_EVIDENCE_FLOOR)]
-    strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
+    # Ties broken by the ids: the same pairs, in whatever order the engine returns them, give the same clusters.
+    strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: (-p[2], str(p[0]), str(p[1])))
     partners: dict[Any, list] = {}
     if attributes:
         for left, right, _probability in strong:
