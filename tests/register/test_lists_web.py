@@ -114,6 +114,14 @@ def test_the_staff_list_filters_overdue_entries_and_audits_what_it_showed(aa):
     assert sorted(searches[0].data["ids"]) == sorted([late.pk, listed.pk]) and searches[1].data["ids"] == [late.pk]
 
 
+def test_the_force_s_overdue_page_shows_the_advisory_report_owed(aa):
+    resigned(on=dt.date(2024, 6, 3))
+    page = signed_in(aa).get(reverse("web:overdue")).content.decode()
+    assert "Report to the advisory list" in page and "10 Jun 2024" in page
+    kent = signed_in(make_user(Role.APPROPRIATE_AUTHORITY, organisation="KEN"))
+    assert "Report to the advisory list" not in kent.get(reverse("web:overdue")).content.decode()
+
+
 def test_the_entry_page_offers_what_the_user_may_do(aa, college):
     waiting = dismissed(aa)
     page = signed_in(aa).get(reverse("register:list-entry", args=[waiting.pk])).content.decode()
